@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs lrkit with everything its tests need, then runs the linter and the tests.
+#
+# Uses the active virtual environment, or $PYTHON if set; otherwise it makes (or
+# reuses) .venv in the repository. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -n "${PYTHON:-}" ]; then
+  py="$PYTHON"
+elif [ -n "${VIRTUAL_ENV:-}" ]; then
+  py="$VIRTUAL_ENV/bin/python"
+else
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  py=.venv/bin/python
+fi
+
+"$py" -m pip install --quiet --disable-pip-version-check -e ".[test]" 2>&1 \
+  | grep -v "^WARNING: Location" || true
+"$py" -m ruff check src tests
+"$py" -m pytest "$@"

@@ -1,0 +1,38 @@
+"""lrkit: learning-rate schedules, exact, for every framework.
+
+Keras's schedule API (``keras.optimizers.schedules``), computed exactly for Python
+numbers and elementwise for NumPy, JAX and PyTorch arrays.
+
+>>> import lrkit
+>>> s = lrkit.CosineDecay(0.1, decay_steps=1000, warmup_target=1.0, warmup_steps=100)
+>>> s(0), s(100), s(1100)
+(0.1, 1.0, 0.0)
+"""
+
+from lrkit._version import __version__
+from lrkit.base import LearningRateSchedule, Schedule
+from lrkit.registry import register_serializable
+from lrkit.schedules import (
+    CosineDecay,
+    CosineDecayRestarts,
+    ExponentialDecay,
+    InverseTimeDecay,
+    PiecewiseConstantDecay,
+    PolynomialDecay,
+)
+from lrkit.serialization import deserialize, serialize
+
+__all__ = [
+    "CosineDecay",
+    "CosineDecayRestarts",
+    "ExponentialDecay",
+    "InverseTimeDecay",
+    "LearningRateSchedule",
+    "PiecewiseConstantDecay",
+    "PolynomialDecay",
+    "Schedule",
+    "__version__",
+    "deserialize",
+    "register_serializable",
+    "serialize",
+]

@@ -1,0 +1,212 @@
+"""`LearningRateSchedule`: the base class, and how a call reaches the formula."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+import numbers
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from lrkit._namespace import SCALAR, ArrayOps
+
+
+@runtime_checkable
+class Schedule(Protocol):
+    """Anything that maps a step to a learning rate."""
+
+    def __call__(self, step: Any) -> Any: ...
+
+
+class LearningRateSchedule:
+    """The learning rate schedule base class, as ``keras.optimizers.schedules``'.
+
+    A schedule is an immutable, pure function of the step: calling it with the
+    optimizer's global step gives the learning rate, and its config is all its state.
+
+    * ``schedule(step)`` with a Python ``int``/``float`` or NumPy scalar returns a
+      Python ``float``, computed in float64 (integer logic in exact integers).
+    * ``schedule(steps)`` with an array (NumPy, JAX, PyTorch, or any library that
+      ``array-api-compat`` knows) returns an array of that library, on the same
+      device, of the step's floating dtype or the library's default float.
+
+    To write your own schedule, subclass it as in Keras: implement ``__call__`` and,
+    to save it, ``get_config`` (see :func:`lrkit.register_serializable`).
+
+    A negative step is refused (``ValueError``) for Python numbers and NumPy arrays.
+    JAX and PyTorch arrays are not inspected (that would cost a device round trip and
+    is impossible under ``jax.jit``): there a negative step counts as step 0.
+    """
+
+    # config key -> attribute name, in the order ``get_config`` writes them
+    _config_attrs: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    def __call__(self, step: Any) -> Any:
+        if type(step) is int and step >= 0:
+            try:
+                return float(self._compute(SCALAR, step))
+            except OverflowError:
+                raise _overflow(self, step) from None
+        return self._call_other(step)
+
+    # -- the formula ---------------------------------------------------------------
+    def _compute(self, xp: Any, step: Any) -> Any:
+        raise NotImplementedError(
+            f"Learning rate schedule '{type(self).__name__}' must override `__call__(self, step)`."
+        )
+
+    def _call_other(self, step: Any) -> Any:
+        if isinstance(step, numbers.Real) and not isinstance(step, bool):
+            s = _scalar_step(step)
+            try:
+                return float(self._compute(SCALAR, s))
+            except OverflowError:
+                raise _overflow(self, step) from None
+        if isinstance(step, bool):
+            raise TypeError(
+                f"A step must be a number or an array, not bool. Received: step={step!r}."
+            )
+        ops, arr = _array_step(step)
+        return ops.finish(self._compute(ops, arr), tuple(arr.shape))
+
+    # -- config ----------------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments, as a flat JSON-safe dict (Keras's keys)."""
+        if not self._config_attrs:
+            raise NotImplementedError(
+                f"Learning rate schedule '{type(self).__name__}' must override "
+                "`get_config()` in order to be serializable."
+            )
+        return {key: _plain(getattr(self, attr)) for key, attr in self._config_attrs}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> LearningRateSchedule:
+        """Instantiates a schedule from the output of :meth:`get_config`."""
+        return cls(**config)
+
+    # -- value semantics -------------------------------------------------------------
+    def _freeze(self) -> None:
+        object.__setattr__(self, "_frozen", True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self.__dict__.get("_frozen"):
+            raise AttributeError(
+                f"{type(self).__name__} is immutable; build a new schedule instead "
+                f"(e.g. {type(self).__name__}.from_config({{**s.get_config(), {name!r}: ...}}))."
+            )
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if self.__dict__.get("_frozen"):
+            raise AttributeError(f"{type(self).__name__} is immutable.")
+        object.__delattr__(self, name)
+
+    def _has_config(self) -> bool:
+        return (
+            bool(self._config_attrs) or type(self).get_config is not LearningRateSchedule.get_config
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        if not self._has_config():
+            return self is other
+        return bool(self.get_config() == other.get_config())  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        if not self._has_config():
+            return id(self)
+        return hash((type(self), _hashable(self.get_config())))
+
+    def __reduce__(self) -> Any:
+        if not self._has_config():
+            return object.__reduce__(self)
+        return (_rebuild, (type(self), self.get_config()))
+
+    def __repr__(self) -> str:
+        if not self._has_config():
+            return object.__repr__(self)
+        config = self.get_config()
+        defaults = _defaults(type(self))
+        parts = [
+            f"{k}={v!r}" for k, v in config.items() if not (k in defaults and _same(defaults[k], v))
+        ]
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
+def _rebuild(cls: type, config: dict[str, Any]) -> Any:
+    return cls.from_config(config)
+
+
+@functools.cache
+def _defaults(cls: type) -> dict[str, Any]:
+    try:
+        params = inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        return {}
+    return {
+        name: p.default for name, p in params.items() if p.default is not inspect.Parameter.empty
+    }
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    return value
+
+
+def _scalar_step(step: Any) -> int | float:
+    if isinstance(step, numbers.Integral):
+        s: int | float = int(step)
+    else:
+        f = float(step)
+        if not math.isfinite(f):
+            raise ValueError(f"A step must be finite. Received: step={step!r}.")
+        s = int(f) if f.is_integer() else f
+    if s < 0:
+        raise ValueError(f"A step must be >= 0. Received: step={step!r}.")
+    return s
+
+
+def _array_step(step: Any) -> tuple[ArrayOps, Any]:
+    import array_api_compat
+
+    try:
+        xp = array_api_compat.array_namespace(step)
+    except TypeError:
+        raise TypeError(
+            "A step must be a number or an array (NumPy, JAX, PyTorch, ...). "
+            f"Received: step of type {type(step).__name__}."
+        ) from None
+    ops = ArrayOps(xp, step)
+    if array_api_compat.is_numpy_array(step):
+        if xp.isdtype(step.dtype, "real floating") and not bool(xp.all(xp.isfinite(step))):
+            raise ValueError("A step must be finite. Received: an array holding NaN or inf.")
+        if step.size and bool(xp.any(step < 0)):
+            raise ValueError(f"A step must be >= 0. Received: an array holding {step.min()}.")
+    else:
+        step = xp.maximum(step, xp.zeros_like(step))
+    return ops, step
+
+
+def _overflow(schedule: Any, step: Any) -> OverflowError:
+    return OverflowError(
+        f"{type(schedule).__name__} overflows float64 at step={step!r}: the learning "
+        "rate there is larger than 1.8e308."
+    )

@@ -1,0 +1,145 @@
+"""`CosineDecayRestarts` (SGDR), with exact restart boundaries."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from lrkit import _validate as v
+from lrkit.base import LearningRateSchedule
+from lrkit.registry import builtin
+from lrkit.schedules._common import cosine_remaining, split
+
+#: restart tables end past this step; steps beyond it are outside the domain
+HORIZON = 2**64
+#: a ``t_mul`` so close to 1 that more periods than this start before ``HORIZON``
+#: is refused (use ``t_mul=1.0``)
+MAX_PERIODS = 1 << 16
+
+
+def restart_table(first: int | float, t_mul: float) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """``(starts, lengths)`` of the periods, up to :data:`HORIZON`.
+
+    Period ``i`` starts at :math:`B_i = T_0 (m^i - 1) / (m - 1)`. When ``first`` and
+    ``t_mul`` are integers these are exact integers; otherwise they are the float64
+    values of that closed form. For ``t_mul < 1`` the starts converge; the table then
+    ends with the limit, as a last period of length 1.
+    """
+    exact = isinstance(first, int) and float(t_mul).is_integer()
+    t: int | float = int(t_mul) if exact else float(t_mul)
+    starts: list[Any] = [0]
+    i = 0
+    while starts[-1] < HORIZON:
+        i += 1
+        nxt = first * (t**i - 1) // (t - 1) if exact else first * (t**i - 1.0) / (t - 1.0)
+        if not nxt > starts[-1]:  # converged (t_mul < 1): the schedule has ended
+            break
+        starts.append(nxt)
+        if len(starts) > MAX_PERIODS:
+            raise ValueError(
+                "Argument `t_mul` is so close to 1 that more than "
+                f"{MAX_PERIODS} restarts happen before step 2**64; use t_mul=1.0. "
+                f"Received: t_mul={t_mul!r}."
+            )
+    lengths = [b - a for a, b in itertools.pairwise(starts)]
+    if t < 1:
+        lengths.append(1)  # after the limit: one constant last "period"
+    else:
+        lengths.append(first * t ** (len(starts) - 1))
+    return tuple(starts), tuple(lengths)
+
+
+@builtin()
+class CosineDecayRestarts(LearningRateSchedule):
+    r"""Cosine decay with warm restarts (SGDR), as Keras's ``CosineDecayRestarts``.
+
+    Period :math:`i` lasts :math:`T_i = T_0\,m_t^{\,i}` steps and starts at
+    :math:`B_i = \sum_{j<i} T_j`; within it, with :math:`e = t - B_i`,
+
+    .. math::
+
+        \eta(t) = \eta_0 \left((1-\alpha)\, m_m^{\,i}\,
+                   \frac{1 + \cos(\pi e / T_i)}{2} + \alpha\right)
+
+    so every restart step :math:`B_i` gets the full peak :math:`\eta_0 m_m^i`.
+
+    The period index is found by searching a table of the starts, never by a
+    logarithm. When ``first_decay_steps`` and ``t_mul`` are whole numbers, the
+    starts are exact integers and the index is exact for every integer step.
+    Otherwise the starts are the float64 values of
+    :math:`B_i = T_0 (m_t^i - 1)/(m_t - 1)`, and a step belongs to period
+    :math:`i` when :math:`B_i \le t < B_{i+1}` exactly. With ``t_mul < 1`` the
+    periods shrink and their starts converge to :math:`T_0 / (1 - m_t)`; from there
+    on the rate is :math:`\alpha\,\eta_0` (Keras gives NaN). Steps beyond
+    :math:`2^{64}` are outside the domain.
+
+    Args:
+        initial_learning_rate: float, finite (:math:`\eta_0`).
+        first_decay_steps: number > 0 (:math:`T_0`).
+        t_mul: number > 0 (:math:`m_t`). Each period is ``t_mul`` times longer.
+        m_mul: number >= 0 (:math:`m_m`). Each restart's peak is ``m_mul`` times lower.
+        alpha: float, finite. The minimum rate as a fraction of ``initial_learning_rate``.
+        name: str. Kept for Keras compatibility; ``None`` means the default.
+
+    >>> s = CosineDecayRestarts(1.0, first_decay_steps=10, t_mul=2.0, m_mul=0.5)
+    >>> s(0), round(s(5), 12), s(10), round(s(20), 12), s(30)
+    (1.0, 0.5, 0.5, 0.25, 0.25)
+    >>> s(29), s(30)  # the last step of period 1, then the restart's peak
+    (0.0030779148512155683, 0.25)
+    """
+
+    _config_attrs = (
+        ("initial_learning_rate", "initial_learning_rate"),
+        ("first_decay_steps", "first_decay_steps"),
+        ("t_mul", "_t_mul"),
+        ("m_mul", "_m_mul"),
+        ("alpha", "alpha"),
+        ("name", "name"),
+    )
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        first_decay_steps: int | float,
+        t_mul: float = 2.0,
+        m_mul: float = 1.0,
+        alpha: float = 0.0,
+        name: str = "SGDRDecay",
+    ) -> None:
+        self.initial_learning_rate = v.number("initial_learning_rate", initial_learning_rate)
+        self.first_decay_steps = v.positive("first_decay_steps", first_decay_steps)
+        self._t_mul = v.positive("t_mul", t_mul)
+        self._m_mul = v.nonnegative("m_mul", m_mul)
+        self.alpha = v.number("alpha", alpha)
+        self.name = v.schedule_name(name, "SGDRDecay")
+        self._first = v.as_exact(self.first_decay_steps)
+        self._exact = isinstance(self._first, int) and float(self._t_mul).is_integer()
+        if self._t_mul == 1:
+            self._starts: tuple[Any, ...] = ()
+            self._lengths: tuple[Any, ...] = ()
+            self._peaks: tuple[float, ...] = ()
+        else:
+            self._starts, self._lengths = restart_table(self._first, self._t_mul)
+            m = float(self._m_mul)
+            peaks = [m**i for i in range(len(self._starts))]
+            if self._t_mul < 1:
+                peaks[-1] = 0.0  # after the limit only alpha remains
+            self._peaks = tuple(peaks)
+        self._freeze()
+
+    def _compute(self, xp: Any, step: Any) -> Any:
+        if self._t_mul == 1:
+            i, e = split(xp, step, self._first)
+            elapsed, length = xp.to_float(e), self._first
+            peak = xp.pow(float(self._m_mul), xp.to_float(i))
+        else:
+            i = xp.search(xp.table(self._starts, step, rounding=1), step, right=True) - 1
+            if self._exact:
+                elapsed = xp.to_float(step - xp.take(xp.table(self._starts, step), i))
+            else:
+                elapsed = xp.to_float(step) - xp.take(xp.table(self._starts), i)
+            length = xp.take(xp.table(self._lengths), i)
+            peak = xp.take(xp.table(self._peaks), i)
+        remaining = (length - elapsed) / length
+        cosine = cosine_remaining(xp, remaining)
+        return self.initial_learning_rate * ((1.0 - self.alpha) * peak * cosine + self.alpha)

@@ -1,0 +1,76 @@
+"""`ExponentialDecay`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lrkit import _validate as v
+from lrkit.base import LearningRateSchedule
+from lrkit.registry import builtin
+from lrkit.schedules._common import split
+
+
+@builtin()
+class ExponentialDecay(LearningRateSchedule):
+    r"""Exponential decay, as ``keras.optimizers.schedules.ExponentialDecay``.
+
+    .. math::
+
+        \eta(t) = \eta_0 \, r^{\,p}, \qquad
+        p = \begin{cases} \lfloor t / T \rfloor & \text{staircase} \\ t / T & \text{otherwise}
+        \end{cases}
+
+    with :math:`\eta_0` = ``initial_learning_rate``, :math:`r` = ``decay_rate`` and
+    :math:`T` = ``decay_steps``. The floor is exact integer division for integer
+    steps. The exponent is split as :math:`\lfloor t/T \rfloor + (t \bmod T)/T`, so
+    float32 arrays keep the integer part exact.
+
+    Args:
+        initial_learning_rate: float, finite. The rate at step 0.
+        decay_steps: number > 0. Steps over which the rate is multiplied by
+            ``decay_rate``.
+        decay_rate: number >= 0. A rate above 1 grows; a Python-number call whose
+            result exceeds float64 raises ``OverflowError``.
+        staircase: bool. Decay at whole multiples of ``decay_steps`` only.
+        name: str. Kept for Keras compatibility; ``None`` means the default.
+
+    >>> s = ExponentialDecay(0.1, decay_steps=100, decay_rate=0.5)
+    >>> s(0), s(100), s(200)
+    (0.1, 0.05, 0.025)
+    >>> round(s(50), 12)
+    0.070710678119
+    >>> ExponentialDecay(0.1, 100, 0.5, staircase=True)(199)
+    0.05
+    """
+
+    _config_attrs = (
+        ("initial_learning_rate", "initial_learning_rate"),
+        ("decay_steps", "decay_steps"),
+        ("decay_rate", "decay_rate"),
+        ("staircase", "staircase"),
+        ("name", "name"),
+    )
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: int | float,
+        decay_rate: float,
+        staircase: bool = False,
+        name: str = "ExponentialDecay",
+    ) -> None:
+        self.initial_learning_rate = v.number("initial_learning_rate", initial_learning_rate)
+        self.decay_steps = v.positive("decay_steps", decay_steps)
+        self.decay_rate = v.nonnegative("decay_rate", decay_rate)
+        self.staircase = v.boolean("staircase", staircase)
+        self.name = v.schedule_name(name, "ExponentialDecay")
+        self._period = v.as_exact(self.decay_steps)
+        self._freeze()
+
+    def _compute(self, xp: Any, step: Any) -> Any:
+        q, r = split(xp, step, self._period)
+        rate = self.decay_rate
+        out = self.initial_learning_rate * xp.pow(rate, xp.to_float(q))
+        if self.staircase:
+            return out
+        return out * xp.pow(rate, xp.to_float(r) / self._period)

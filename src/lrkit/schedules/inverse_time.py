@@ -1,0 +1,66 @@
+"""`InverseTimeDecay`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lrkit import _validate as v
+from lrkit.base import LearningRateSchedule
+from lrkit.registry import builtin
+from lrkit.schedules._common import ratio, split
+
+
+@builtin()
+class InverseTimeDecay(LearningRateSchedule):
+    r"""Inverse time decay, as ``keras.optimizers.schedules.InverseTimeDecay``.
+
+    .. math::
+
+        \eta(t) = \frac{\eta_0}{1 + r\,p}, \qquad
+        p = \begin{cases} \lfloor t / T \rfloor & \text{staircase} \\ t / T & \text{otherwise}
+        \end{cases}
+
+    Args:
+        initial_learning_rate: float, finite. The rate at step 0.
+        decay_steps: number > 0 (:math:`T`).
+        decay_rate: number >= 0 (:math:`r`); a negative rate would divide by zero.
+        staircase: bool. Decay at whole multiples of ``decay_steps`` only.
+        name: str. Kept for Keras compatibility; ``None`` means the default.
+
+    >>> s = InverseTimeDecay(0.1, decay_steps=10, decay_rate=0.5)
+    >>> s(0), s(10), s(20)
+    (0.1, 0.06666666666666667, 0.05)
+    >>> InverseTimeDecay(0.1, 10, 0.5, staircase=True)(19)
+    0.06666666666666667
+    """
+
+    _config_attrs = (
+        ("initial_learning_rate", "initial_learning_rate"),
+        ("decay_steps", "decay_steps"),
+        ("decay_rate", "decay_rate"),
+        ("staircase", "staircase"),
+        ("name", "name"),
+    )
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: int | float,
+        decay_rate: float,
+        staircase: bool = False,
+        name: str = "InverseTimeDecay",
+    ) -> None:
+        self.initial_learning_rate = v.number("initial_learning_rate", initial_learning_rate)
+        self.decay_steps = v.positive("decay_steps", decay_steps)
+        self.decay_rate = v.nonnegative("decay_rate", decay_rate)
+        self.staircase = v.boolean("staircase", staircase)
+        self.name = v.schedule_name(name, "InverseTimeDecay")
+        self._period = v.as_exact(self.decay_steps)
+        self._freeze()
+
+    def _compute(self, xp: Any, step: Any) -> Any:
+        if self.staircase:
+            p = xp.to_float(split(xp, step, self._period)[0])
+        else:
+            p = ratio(xp, step, self._period)
+        return self.initial_learning_rate / (1.0 + self.decay_rate * p)

@@ -1,0 +1,79 @@
+"""`PolynomialDecay`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lrkit import _validate as v
+from lrkit.base import LearningRateSchedule
+from lrkit.registry import builtin
+
+
+@builtin()
+class PolynomialDecay(LearningRateSchedule):
+    r"""Polynomial decay, as ``keras.optimizers.schedules.PolynomialDecay``.
+
+    .. math::
+
+        \eta(t) = (\eta_0 - \eta_{end}) \left(\frac{D - t'}{D}\right)^{k} + \eta_{end}
+
+    Without ``cycle``, :math:`t' = \min(t, T)` and :math:`D = T`. With ``cycle``,
+    :math:`t' = t` and :math:`D = T \cdot \max(1, \lceil t / T \rceil)`: each cycle
+    starts again from :math:`\eta_0` right after a multiple of :math:`T`, and the
+    rate at every positive multiple of :math:`T` is :math:`\eta_{end}`. The
+    remaining steps :math:`D - t'` are computed in exact integer arithmetic.
+
+    Args:
+        initial_learning_rate: float, finite (:math:`\eta_0`).
+        decay_steps: number > 0 (:math:`T`).
+        end_learning_rate: float, finite (:math:`\eta_{end}`). Default 0.0001.
+        power: number >= 0 (:math:`k`). Default 1.0 (linear).
+        cycle: bool. Restart the decay after each multiple of ``decay_steps``.
+        name: str. Kept for Keras compatibility; ``None`` means the default.
+
+    >>> s = PolynomialDecay(1.0, decay_steps=100, end_learning_rate=0.0, power=2.0)
+    >>> s(0), s(50), s(100), s(1000)
+    (1.0, 0.25, 0.0, 0.0)
+    >>> c = PolynomialDecay(1.0, 100, end_learning_rate=0.0, cycle=True)
+    >>> c(0), c(100), c(101), c(150)
+    (1.0, 0.0, 0.495, 0.25)
+    """
+
+    _config_attrs = (
+        ("initial_learning_rate", "initial_learning_rate"),
+        ("decay_steps", "decay_steps"),
+        ("end_learning_rate", "end_learning_rate"),
+        ("power", "power"),
+        ("cycle", "cycle"),
+        ("name", "name"),
+    )
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: int | float,
+        end_learning_rate: float = 0.0001,
+        power: float = 1.0,
+        cycle: bool = False,
+        name: str = "PolynomialDecay",
+    ) -> None:
+        self.initial_learning_rate = v.number("initial_learning_rate", initial_learning_rate)
+        self.decay_steps = v.positive("decay_steps", decay_steps)
+        self.end_learning_rate = v.number("end_learning_rate", end_learning_rate)
+        self.power = v.nonnegative("power", power)
+        self.cycle = v.boolean("cycle", cycle)
+        self.name = v.schedule_name(name, "PolynomialDecay")
+        self._period = v.as_exact(self.decay_steps)
+        self._freeze()
+
+    def _compute(self, xp: Any, step: Any) -> Any:
+        d = self._period
+        if self.cycle:
+            # D = d * max(1, ceil(t / d)); remaining = D - t = (-t) mod d, or d at t = 0.
+            cycles = xp.maximum(-xp.floor_divide(-step, d), 1)
+            remaining = xp.where(step == 0, d, xp.remainder(-step, d))
+            frac = xp.to_float(remaining) / (xp.to_float(cycles) * d)
+        else:
+            frac = xp.to_float(xp.maximum(d - step, 0)) / d
+        span = self.initial_learning_rate - self.end_learning_rate
+        return span * xp.pow(frac, self.power) + self.end_learning_rate
