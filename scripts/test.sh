@@ -15,7 +15,15 @@ else
   py=.venv/bin/python
 fi
 
-"$py" -m pip install --quiet --disable-pip-version-check -e ".[test]" 2>&1 \
-  | grep -v "^WARNING: Location" || true
+pip_install() {
+  local log
+  log=$(mktemp)
+  if ! "$py" -m pip install --quiet --disable-pip-version-check "$@" >"$log" 2>&1; then
+    grep -v "^WARNING: Location" "$log" >&2
+    return 1
+  fi
+}
+pip_install -e ".[test]"
+pip_install --no-deps -r requirements/test-no-deps.txt
 "$py" -m ruff check src tests
 "$py" -m pytest "$@"

@@ -11,8 +11,10 @@ numbers and elementwise for NumPy, JAX and PyTorch arrays.
 
 from lrkit._version import __version__
 from lrkit.base import LearningRateSchedule, Schedule
+from lrkit.compose import Clamp, Join, Offset, Product, Scale, Sum, Warmup
 from lrkit.registry import register_serializable
 from lrkit.schedules import (
+    Constant,
     CosineDecay,
     CosineDecayRestarts,
     ExponentialDecay,
@@ -23,6 +25,14 @@ from lrkit.schedules import (
 from lrkit.serialization import deserialize, serialize
 
 __all__ = [
+    "Clamp",
+    "Join",
+    "Offset",
+    "Product",
+    "Scale",
+    "Sum",
+    "Warmup",
+    "Constant",
     "CosineDecay",
     "CosineDecayRestarts",
     "ExponentialDecay",

@@ -13,7 +13,8 @@ the operations below. ``xp`` is either
 
 Both expose: ``floor_divide``, ``remainder``, ``to_float``, ``where``, ``minimum``,
 ``maximum``, ``pow``, ``exp``, ``log``, ``sqrt``, ``sin``, ``cos``, ``tanh``,
-``search`` (count table entries below a step) and ``take`` (look a table up).
+``search`` (count table entries below a step), ``take`` (look a table up) and
+``choose`` (pick one of several branches by an index).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import bisect
 import math
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 _F32 = struct.Struct("<f")
@@ -69,6 +70,11 @@ class _Scalar:
     @staticmethod
     def take(table: Sequence[Any], index: int) -> Any:
         return table[index]
+
+    @staticmethod
+    def choose(index: int, branches: Sequence[Callable[[], Any]]) -> Any:
+        """``branches[index]()``: only the chosen branch is evaluated."""
+        return branches[index]()
 
 
 SCALAR = _Scalar()
@@ -189,6 +195,15 @@ class ArrayOps:
     def take(self, table: Any, index: Any) -> Any:
         flat = self.xp.reshape(index, (-1,))
         return self.xp.reshape(self.xp.take(table, flat), index.shape)
+
+    def choose(self, index: Any, branches: Sequence[Callable[[], Any]]) -> Any:
+        """Elementwise ``branches[index]()``: every branch is evaluated, then selected."""
+        if index.dtype == self.xp.bool:
+            index = self.xp.astype(index, self.xp.int32)
+        out = branches[0]()
+        for i in range(1, len(branches)):
+            out = self.where(index >= i, branches[i](), out)
+        return out
 
     def finish(self, out: Any, shape: tuple[int, ...]) -> Any:
         """The result as an array of the float dtype, of the step's shape."""

@@ -40,6 +40,9 @@ class LearningRateSchedule:
 
     # config key -> attribute name, in the order ``get_config`` writes them
     _config_attrs: ClassVar[tuple[tuple[str, str], ...]] = ()
+    # config keys whose values are schedules (or lists of schedules): ``get_config``
+    # writes them nested, in ``serialize``'s form, and ``from_config`` reads them back
+    _schedule_keys: ClassVar[frozenset[str]] = frozenset()
 
     def __call__(self, step: Any) -> Any:
         if type(step) is int and step >= 0:
@@ -82,7 +85,47 @@ class LearningRateSchedule:
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> LearningRateSchedule:
         """Instantiates a schedule from the output of :meth:`get_config`."""
+        if cls._schedule_keys:
+            from lrkit.serialization import nested
+
+            config = {k: nested(v) if k in cls._schedule_keys else v for k, v in config.items()}
         return cls(**config)
+
+    # -- arithmetic: builds `Scale`, `Sum` and `Product` schedules --------------------
+    def __add__(self, other: Any) -> Any:
+        from lrkit.compose.arithmetic import add
+
+        return add(self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        from lrkit.compose.arithmetic import add
+
+        return add(other, self)
+
+    def __sub__(self, other: Any) -> Any:
+        from lrkit.compose.arithmetic import add
+
+        return add(self, -other)
+
+    def __rsub__(self, other: Any) -> Any:
+        from lrkit.compose.arithmetic import add
+
+        return add(other, -self)
+
+    def __neg__(self) -> Any:
+        from lrkit.compose.arithmetic import multiply
+
+        return multiply(self, -1.0)
+
+    def __mul__(self, other: Any) -> Any:
+        from lrkit.compose.arithmetic import multiply
+
+        return multiply(self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        from lrkit.compose.arithmetic import multiply
+
+        return multiply(other, self)
 
     # -- value semantics -------------------------------------------------------------
     def _freeze(self) -> None:
@@ -126,7 +169,10 @@ class LearningRateSchedule:
     def __repr__(self) -> str:
         if not self._has_config():
             return object.__repr__(self)
-        config = self.get_config()
+        if self._config_attrs:
+            config = {k: _shown(getattr(self, attr)) for k, attr in self._config_attrs}
+        else:
+            config = self.get_config()
         defaults = _defaults(type(self))
         parts = [
             f"{k}={v!r}" for k, v in config.items() if not (k in defaults and _same(defaults[k], v))
@@ -153,7 +199,29 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
+def evaluate(schedule: Any, xp: Any, step: Any) -> Any:
+    """``schedule`` at ``step`` inside another schedule's formula.
+
+    lrkit's own schedules share the caller's namespace (no re-dispatch, no
+    re-validation); any other callable, such as a user's Keras-style schedule, is
+    simply called with the step.
+    """
+    if isinstance(schedule, LearningRateSchedule) and (
+        type(schedule)._compute is not LearningRateSchedule._compute
+    ):
+        return schedule._compute(xp, step)
+    return schedule(step)
+
+
+def _shown(value: Any) -> Any:
+    return [_shown(v) for v in value] if isinstance(value, tuple) else value
+
+
 def _plain(value: Any) -> Any:
+    if isinstance(value, LearningRateSchedule):
+        from lrkit.serialization import serialize
+
+        return serialize(value)
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     if isinstance(value, list):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -57,7 +58,7 @@ def deserialize(
     """
     if isinstance(config, str):
         cls = registry.lookup(config, custom_objects=custom_objects)
-        return _build(cls, {})
+        return _build(cls, {}, custom_objects)
     if not isinstance(config, Mapping):
         raise TypeError(
             "A serialized schedule must be a dict with 'class_name' and 'config', or a "
@@ -80,10 +81,29 @@ def deserialize(
         inner = {}
     if not isinstance(inner, Mapping):
         raise TypeError(f"'config' must be a dict. Received: {type(inner).__name__}.")
-    return _build(cls, dict(inner))
+    return _build(cls, dict(inner), custom_objects)
 
 
-def _build(cls: Any, config: dict[str, Any]) -> LearningRateSchedule:
+_custom: contextvars.ContextVar[Mapping[str, Any] | None] = contextvars.ContextVar(
+    "lrkit_custom_objects", default=None
+)
+
+
+def nested(value: Any) -> Any:
+    """A schedule-valued config entry read back: a serialized dict (or a list of them)
+    becomes a schedule, with the ``custom_objects`` of the enclosing ``deserialize``."""
+    if isinstance(value, LearningRateSchedule):
+        return value
+    if isinstance(value, Mapping) or isinstance(value, str):
+        return deserialize(value, _custom.get())
+    if isinstance(value, (list, tuple)):
+        return [nested(v) for v in value]
+    return value
+
+
+def _build(
+    cls: Any, config: dict[str, Any], custom_objects: Mapping[str, Any] | None = None
+) -> LearningRateSchedule:
     if not isinstance(cls, type) or not callable(getattr(cls, "from_config", None)):
         raise TypeError(f"{cls!r} is not a schedule class with `from_config`.")
     for key in config:
@@ -101,7 +121,12 @@ def _build(cls: Any, config: dict[str, Any]) -> LearningRateSchedule:
             raise ValueError(
                 f"{cls.__name__} needs argument(s) {missing}; received {sorted(config)}."
             )
-    obj = cls.from_config(config)
+    token = _custom.set(custom_objects) if custom_objects else None
+    try:
+        obj = cls.from_config(config)
+    finally:
+        if token is not None:
+            _custom.reset(token)
     return obj  # type: ignore[no-any-return]
 
 

@@ -1,5 +1,6 @@
 """The schedules, one module per family."""
 
+from lrkit.schedules.constant import Constant
 from lrkit.schedules.cosine import CosineDecay
 from lrkit.schedules.cosine_restarts import CosineDecayRestarts
 from lrkit.schedules.exponential import ExponentialDecay
@@ -8,6 +9,7 @@ from lrkit.schedules.piecewise import PiecewiseConstantDecay
 from lrkit.schedules.polynomial import PolynomialDecay
 
 __all__ = [
+    "Constant",
     "CosineDecay",
     "CosineDecayRestarts",
     "ExponentialDecay",
