@@ -76,7 +76,9 @@ class Warmup(LearningRateSchedule):
         self.warmup_steps = v.nonnegative("warmup_steps", warmup_steps)
         self.initial_learning_rate = v.number("initial_learning_rate", initial_learning_rate)
         if shape not in SHAPES:
-            raise ValueError(f"Argument `shape` must be one of {SHAPES}. Received: shape={shape!r}.")
+            raise ValueError(
+                f"Argument `shape` must be one of {SHAPES}. Received: shape={shape!r}."
+            )
         self.shape = shape
         self.power = v.positive("power", power)
         self.step_mode = check_step_mode(step_mode)
