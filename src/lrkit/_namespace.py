@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import operator
 import struct
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -30,51 +31,66 @@ _U32 = struct.Struct("<I")
 _F32_MAX = 3.4028234663852886e38
 
 
+def _where(cond: Any, a: Any, b: Any) -> Any:
+    return a if cond else b
+
+
+def _minimum(a: Any, b: Any) -> Any:
+    return a if a < b else b
+
+
+def _maximum(a: Any, b: Any) -> Any:
+    return a if a > b else b
+
+
+def _table(values: Sequence[Any], like: Any = None, rounding: int = 0) -> Sequence[Any]:
+    """A lookup table: Python numbers compare exactly, so the values as they are."""
+    return values
+
+
+def _search(table: Sequence[Any], x: Any, right: bool = False) -> int:
+    """How many entries of the sorted ``table`` are < x (<= x with ``right``)."""
+    return bisect.bisect_right(table, x) if right else bisect.bisect_left(table, x)
+
+
+def _take(table: Sequence[Any], index: int) -> Any:
+    return table[index]
+
+
+def _choose(index: int, branches: Sequence[Callable[..., Any]], *args: Any) -> Any:
+    """``branches[index](*args)``: only the chosen branch is evaluated."""
+    return branches[index](*args)
+
+
 class _Scalar:
-    """Operations on Python numbers (float64 for reals, exact ``int`` for integers)."""
+    """Operations on Python numbers (float64 for reals, exact ``int`` for integers).
 
-    is_array = False
-    floor_divide = staticmethod(lambda a, b: a // b)
-    remainder = staticmethod(lambda a, b: a % b)
-    to_float = staticmethod(float)
-    pow = staticmethod(math.pow)
-    exp = staticmethod(math.exp)
-    log = staticmethod(math.log)
-    sqrt = staticmethod(math.sqrt)
-    sin = staticmethod(math.sin)
-    cos = staticmethod(math.cos)
-    tanh = staticmethod(math.tanh)
+    The operations are plain functions held in the instance's ``__dict__``, so
+    ``xp.sin`` costs one dictionary lookup: the Python-number path stays close to
+    the cost of the hand-written formula.
+    """
 
-    @staticmethod
-    def where(cond: Any, a: Any, b: Any) -> Any:
-        return a if cond else b
-
-    @staticmethod
-    def minimum(a: Any, b: Any) -> Any:
-        return a if a < b else b
-
-    @staticmethod
-    def maximum(a: Any, b: Any) -> Any:
-        return a if a > b else b
-
-    @staticmethod
-    def table(values: Sequence[Any], like: Any = None, rounding: int = 0) -> Sequence[Any]:
-        """A lookup table: Python numbers compare exactly, so the values as they are."""
-        return values
-
-    @staticmethod
-    def search(table: Sequence[Any], x: Any, right: bool = False) -> int:
-        """How many entries of the sorted ``table`` are < x (<= x with ``right``)."""
-        return bisect.bisect_right(table, x) if right else bisect.bisect_left(table, x)
-
-    @staticmethod
-    def take(table: Sequence[Any], index: int) -> Any:
-        return table[index]
-
-    @staticmethod
-    def choose(index: int, branches: Sequence[Callable[[], Any]]) -> Any:
-        """``branches[index]()``: only the chosen branch is evaluated."""
-        return branches[index]()
+    def __init__(self) -> None:
+        self.__dict__.update(
+            is_array=False,
+            floor_divide=operator.floordiv,
+            remainder=operator.mod,
+            to_float=float,
+            pow=math.pow,
+            exp=math.exp,
+            log=math.log,
+            sqrt=math.sqrt,
+            sin=math.sin,
+            cos=math.cos,
+            tanh=math.tanh,
+            where=_where,
+            minimum=_minimum,
+            maximum=_maximum,
+            table=_table,
+            search=_search,
+            take=_take,
+            choose=_choose,
+        )
 
 
 SCALAR = _Scalar()
@@ -196,13 +212,13 @@ class ArrayOps:
         flat = self.xp.reshape(index, (-1,))
         return self.xp.reshape(self.xp.take(table, flat), index.shape)
 
-    def choose(self, index: Any, branches: Sequence[Callable[[], Any]]) -> Any:
-        """Elementwise ``branches[index]()``: every branch is evaluated, then selected."""
+    def choose(self, index: Any, branches: Sequence[Callable[..., Any]], *args: Any) -> Any:
+        """Elementwise ``branches[index](*args)``: every branch is evaluated, then selected."""
         if index.dtype == self.xp.bool:
             index = self.xp.astype(index, self.xp.int32)
-        out = branches[0]()
+        out = branches[0](*args)
         for i in range(1, len(branches)):
-            out = self.where(index >= i, branches[i](), out)
+            out = self.where(index >= i, branches[i](*args), out)
         return out
 
     def finish(self, out: Any, shape: tuple[int, ...]) -> Any:

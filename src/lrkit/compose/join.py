@@ -78,18 +78,17 @@ class Join(LearningRateSchedule):
         self.step_mode = check_step_mode(step_mode)
         self.name = v.schedule_name(name, "Join")
         self._starts = (0, *b)
+        self._pieces = tuple(self._piece(i) for i in range(len(scheds)))
         self._freeze()
 
-    def _piece(self, xp: Any, step: Any, i: int) -> Any:
-        start = self._starts[i]
-        local = step if self.step_mode == "global" or not start else xp.maximum(step - start, 0)
-        return evaluate(self.schedules[i], xp, local)
+    def _piece(self, i: int) -> Any:
+        schedule, start = self.schedules[i], self._starts[i]
+        if self.step_mode == "global" or not start:
+            return lambda xp, step: evaluate(schedule, xp, step)
+        return lambda xp, step: evaluate(schedule, xp, xp.maximum(step - start, 0))
 
     def _compute(self, xp: Any, step: Any) -> Any:
         if not self.boundaries:
             return evaluate(self.schedules[0], xp, step)
         index = xp.search(xp.table(self.boundaries, step, rounding=1), step, right=True)
-        return xp.choose(
-            index,
-            [lambda i=i: self._piece(xp, step, i) for i in range(len(self.schedules))],
-        )
+        return xp.choose(index, self._pieces, xp, step)

@@ -103,6 +103,4 @@ class Warmup(LearningRateSchedule):
     def _compute(self, xp: Any, step: Any) -> Any:
         if not self._w:
             return evaluate(self.schedule, xp, step)
-        return xp.choose(
-            step >= self._w, (lambda: self._rise(xp, step), lambda: self._after(xp, step))
-        )
+        return xp.choose(step >= self._w, (self._rise, self._after), xp, step)
