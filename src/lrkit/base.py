@@ -47,9 +47,12 @@ class LearningRateSchedule:
     def __call__(self, step: Any) -> Any:
         if type(step) is int and step >= 0:
             try:
-                return float(self._compute(SCALAR, step))
+                out = float(self._compute(SCALAR, step))
             except OverflowError:
                 raise _overflow(self, step) from None
+            if out - out == 0.0:  # finite: inf - inf and nan - nan are nan
+                return out
+            raise _overflow(self, step)
         return self._call_other(step)
 
     # -- the formula ---------------------------------------------------------------
@@ -62,9 +65,12 @@ class LearningRateSchedule:
         if isinstance(step, numbers.Real) and not isinstance(step, bool):
             s = _scalar_step(step)
             try:
-                return float(self._compute(SCALAR, s))
+                out = float(self._compute(SCALAR, s))
             except OverflowError:
                 raise _overflow(self, step) from None
+            if out - out == 0.0:
+                return out
+            raise _overflow(self, step)
         if isinstance(step, bool):
             raise TypeError(
                 f"A step must be a number or an array, not bool. Received: step={step!r}."
@@ -276,5 +282,5 @@ def _array_step(step: Any) -> tuple[ArrayOps, Any]:
 def _overflow(schedule: Any, step: Any) -> OverflowError:
     return OverflowError(
         f"{type(schedule).__name__} overflows float64 at step={step!r}: the learning "
-        "rate there is larger than 1.8e308."
+        "rate there is beyond 1.8e308 in magnitude."
     )

@@ -12,10 +12,11 @@ def split(xp: Any, step: Any, period: int | float) -> tuple[Any, Any]:
     """``(q, r)`` with ``step = q * period + r`` and ``0 <= r < period``.
 
     Exact for an integer step and an integer period (integer arithmetic), so
-    ``q`` is the exact floor of ``step / period``.
+    ``q`` is the exact floor of ``step / period``. For a fractional period, ``r`` is
+    the exact floating remainder (``fmod``), not ``step - q * period``, whose product
+    rounds at large steps.
     """
-    q = xp.floor_divide(step, period)
-    return q, step - q * period
+    return xp.floor_divide(step, period), xp.remainder(step, period)
 
 
 def ratio(xp: Any, step: Any, period: int | float) -> Any:

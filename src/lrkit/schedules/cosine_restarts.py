@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 from lrkit import _validate as v
@@ -22,31 +23,48 @@ def restart_table(first: int | float, t_mul: float) -> tuple[tuple[Any, ...], tu
 
     Period ``i`` starts at :math:`B_i = T_0 (m^i - 1) / (m - 1)`. When ``first`` and
     ``t_mul`` are integers these are exact integers; otherwise they are the float64
-    values of that closed form. For ``t_mul < 1`` the starts converge; the table then
-    ends with the limit, as a last period of length 1.
+    values of that closed form. For ``t_mul < 1`` the starts converge to
+    :math:`T_0 / (1 - m)`; the table then ends with that limit, as a last period of
+    length 1 (the schedule has ended there).
     """
     exact = isinstance(first, int) and float(t_mul).is_integer()
     t: int | float = int(t_mul) if exact else float(t_mul)
+    limit = first * -1.0 / (t - 1.0) if t < 1 else math.inf
     starts: list[Any] = [0]
     i = 0
     while starts[-1] < HORIZON:
         i += 1
-        nxt = first * (t**i - 1) // (t - 1) if exact else first * (t**i - 1.0) / (t - 1.0)
-        if not nxt > starts[-1]:  # converged (t_mul < 1): the schedule has ended
-            break
-        starts.append(nxt)
-        if len(starts) > MAX_PERIODS:
+        if exact:
+            nxt = first * (t**i - 1) // (t - 1)
+        else:
+            tail = math.pow(t, i)
+            nxt = first * (tail - 1.0) / (t - 1.0)
+            if nxt >= limit:
+                break  # converged: 1 - t**i rounds to 1
+        if nxt > starts[-1]:
+            starts.append(nxt)
+        if len(starts) > MAX_PERIODS or i > 4 * MAX_PERIODS:
             raise ValueError(
                 "Argument `t_mul` is so close to 1 that more than "
                 f"{MAX_PERIODS} restarts happen before step 2**64; use t_mul=1.0. "
                 f"Received: t_mul={t_mul!r}."
             )
+    if t < 1:
+        starts.append(limit)
     lengths = [b - a for a, b in itertools.pairwise(starts)]
     if t < 1:
         lengths.append(1)  # after the limit: one constant last "period"
     else:
         lengths.append(first * t ** (len(starts) - 1))
     return tuple(starts), tuple(lengths)
+
+
+def _power(m: float, i: int) -> float:
+    """``m ** i``, or inf past float64's range (a growing ``m_mul``)."""
+    try:
+        return math.pow(m, i)
+    except OverflowError:
+        return math.inf
 
 
 @builtin()
@@ -120,14 +138,17 @@ class CosineDecayRestarts(LearningRateSchedule):
             self._peaks: tuple[float, ...] = ()
         else:
             self._starts, self._lengths = restart_table(self._first, self._t_mul)
-            m = float(self._m_mul)
-            peaks = [m**i for i in range(len(self._starts))]
+            self._peaks = tuple(_power(self._m_mul, i) for i in range(len(self._starts)))
             if self._t_mul < 1:
-                peaks[-1] = 0.0  # after the limit only alpha remains
-            self._peaks = tuple(peaks)
+                self._peaks = (*self._peaks[:-1], 0.0)  # after the limit only alpha remains
+        # eta_0 (1 - alpha): when it is 0 the restarts' peaks do not matter
+        self._swing = self.initial_learning_rate * (1.0 - self.alpha)
+        self._floor = self.initial_learning_rate * self.alpha
         self._freeze()
 
     def _compute(self, xp: Any, step: Any) -> Any:
+        if self._swing == 0:
+            return self._floor
         if self._t_mul == 1:
             i, e = split(xp, step, self._first)
             elapsed, length = xp.to_float(e), self._first

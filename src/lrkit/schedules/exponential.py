@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from lrkit import _validate as v
@@ -23,7 +24,10 @@ class ExponentialDecay(LearningRateSchedule):
     with :math:`\eta_0` = ``initial_learning_rate``, :math:`r` = ``decay_rate`` and
     :math:`T` = ``decay_steps``. The floor is exact integer division for integer
     steps. The exponent is split as :math:`\lfloor t/T \rfloor + (t \bmod T)/T`, so
-    float32 arrays keep the integer part exact.
+    float32 arrays keep the integer part exact. Where :math:`r^{\lfloor t/T \rfloor}`
+    alone would leave float64's range (past about 700 e-folds) the rate is computed
+    as :math:`\exp(\ln|\eta_0| + p \ln r)`, so a representable rate is still
+    returned (relative error below 2e-13).
 
     Args:
         initial_learning_rate: float, finite. The rate at step 0.
@@ -65,12 +69,30 @@ class ExponentialDecay(LearningRateSchedule):
         self.staircase = v.boolean("staircase", staircase)
         self.name = v.schedule_name(name, "ExponentialDecay")
         self._period = v.as_exact(self.decay_steps)
+        rate, init = self.decay_rate, self.initial_learning_rate
+        ln_rate = math.log(rate) if rate > 0 else 0.0
+        # past this many whole periods rate**q alone leaves float64's range, though the
+        # rate itself may not: those steps are computed with logarithms
+        self._q_safe = 700.0 / abs(ln_rate) if ln_rate and init else math.inf
+        self._ln_rate = ln_rate
+        self._ln_init = math.log(abs(init)) if init else 0.0
+        self._sign = math.copysign(1.0, init)
         self._freeze()
 
-    def _compute(self, xp: Any, step: Any) -> Any:
-        q, r = split(xp, step, self._period)
-        rate = self.decay_rate
-        out = self.initial_learning_rate * xp.pow(rate, xp.to_float(q))
+    def _direct(self, xp: Any, q: Any, r: Any) -> Any:
+        out = self.initial_learning_rate * xp.pow(self.decay_rate, xp.to_float(q))
         if self.staircase:
             return out
-        return out * xp.pow(rate, xp.to_float(r) / self._period)
+        return out * xp.pow(self.decay_rate, xp.to_float(r) / self._period)
+
+    def _logs(self, xp: Any, q: Any, r: Any) -> Any:
+        e = xp.to_float(q) if self.staircase else xp.to_float(q) + xp.to_float(r) / self._period
+        return self._sign * xp.exp(self._ln_init + e * self._ln_rate)
+
+    def _compute(self, xp: Any, step: Any) -> Any:
+        if not self.initial_learning_rate:
+            return 0.0
+        q, r = split(xp, step, self._period)
+        if self._q_safe == math.inf:
+            return self._direct(xp, q, r)
+        return xp.choose(q > self._q_safe, (self._direct, self._logs), xp, q, r)

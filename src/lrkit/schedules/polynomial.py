@@ -64,6 +64,8 @@ class PolynomialDecay(LearningRateSchedule):
         self.cycle = v.boolean("cycle", cycle)
         self.name = v.schedule_name(name, "PolynomialDecay")
         self._period = v.as_exact(self.decay_steps)
+        self._low = float(min(self.initial_learning_rate, self.end_learning_rate))
+        self._high = float(max(self.initial_learning_rate, self.end_learning_rate))
         self._freeze()
 
     def _compute(self, xp: Any, step: Any) -> Any:
@@ -75,5 +77,9 @@ class PolynomialDecay(LearningRateSchedule):
             frac = xp.to_float(remaining) / (xp.to_float(cycles) * d)
         else:
             frac = xp.to_float(xp.maximum(d - step, 0)) / d
-        span = self.initial_learning_rate - self.end_learning_rate
-        return span * xp.pow(frac, self.power) + self.end_learning_rate
+        start, end = self.initial_learning_rate, self.end_learning_rate
+        f = xp.pow(frac, self.power)
+        # within [min, max] of the two rates despite rounding, and exactly the
+        # initial rate where the decay has not started (f == 1)
+        out = xp.minimum(xp.maximum(end + (start - end) * f, self._low), self._high)
+        return xp.where(f == 1.0, float(start), out)
