@@ -12,7 +12,7 @@ the operations below. ``xp`` is either
   floating dtype, or the library's default float for integer steps.
 
 Both expose: ``floor_divide``, ``remainder``, ``to_float``, ``where``, ``minimum``,
-``maximum``, ``pow``, ``exp``, ``log``, ``sqrt``, ``sin``, ``cos``, ``tanh``,
+``maximum``, ``since`` (``max(step - start, 0)``), ``pow``, ``exp``, ``log``, ``sqrt``, ``sin``, ``cos``, ``tanh``,
 ``search`` (count table entries below a step), ``take`` (look a table up) and
 ``choose`` (pick one of several branches by an index).
 """
@@ -22,12 +22,9 @@ from __future__ import annotations
 import bisect
 import math
 import operator
-import struct
 from collections.abc import Callable, Sequence
 from typing import Any
 
-_F32 = struct.Struct("<f")
-_U32 = struct.Struct("<I")
 _F32_MAX = 3.4028234663852886e38
 
 
@@ -41,6 +38,11 @@ def _minimum(a: Any, b: Any) -> Any:
 
 def _maximum(a: Any, b: Any) -> Any:
     return a if a > b else b
+
+
+def _since(step: Any, start: Any) -> Any:
+    """Steps since ``start``: ``max(step - start, 0)``."""
+    return step - start if step > start else 0
 
 
 def _table(values: Sequence[Any], like: Any = None, rounding: int = 0) -> Sequence[Any]:
@@ -86,6 +88,7 @@ class _Scalar:
             where=_where,
             minimum=_minimum,
             maximum=_maximum,
+            since=_since,
             table=_table,
             search=_search,
             take=_take,
@@ -96,31 +99,24 @@ class _Scalar:
 SCALAR = _Scalar()
 
 
-def _f32_next(v: float, up: bool) -> float:
-    """The float32 neighbour of the float32 value ``v``, above (``up``) or below."""
-    if v == 0:
-        tiny = _F32.unpack(_U32.pack(1))[0]
-        return tiny if up else -tiny
-    bits = _U32.unpack(_F32.pack(v))[0]
-    bits += 1 if (v > 0) == up else -1
-    return _F32.unpack(_U32.pack(bits))[0]
-
-
 def _f32_round(x: float, direction: int) -> float:
-    """``x`` rounded to float32: down (``direction < 0``) or up (``> 0``)."""
-    if not math.isfinite(x):
+    """``x`` rounded to float32: down (``direction < 0``) or up (``> 0``).
+
+    Pure arithmetic on Python floats (no ``struct``), so that ``torch.compile`` can
+    trace it: scale ``x`` so that float32's 24 significant bits are the integer
+    part, round that, and scale back (both scalings are exact powers of two).
+    """
+    if x == 0 or not math.isfinite(x):
         return x
-    try:
-        near = _F32.unpack(_F32.pack(x))[0]
-    except OverflowError:
-        if (x > 0) == (direction < 0):
-            return math.copysign(_F32_MAX, x)
-        return math.copysign(math.inf, x)
-    if direction < 0 and near > x:
-        return _f32_next(near, up=False)
-    if direction > 0 and near < x:
-        return _f32_next(near, up=True)
-    return near
+    if abs(x) > _F32_MAX:
+        return math.copysign(_F32_MAX if (x > 0) == (direction < 0) else math.inf, x)
+    e = max(math.frexp(x)[1], -125)  # -125: float32's subnormals share one exponent
+    y = math.ldexp(x, 24 - e)
+    k = math.floor(y) if direction < 0 else math.ceil(y) if direction > 0 else round(y)
+    out = math.ldexp(k, e - 24)
+    if abs(out) > _F32_MAX:
+        return math.copysign(_F32_MAX if direction * out < 0 else math.inf, out)
+    return out
 
 
 class ArrayOps:
@@ -132,16 +128,27 @@ class ArrayOps:
         self.xp = xp
         self.device = _device(step)
         dtype = step.dtype
-        info = xp.__array_namespace_info__()
-        default_float = info.default_dtypes(device=self.device)["real floating"]
+        defaults = xp.__array_namespace_info__().default_dtypes(device=self.device)
+        #: the dtype integer steps are computed in (any other integer dtype is cast to
+        #: it, so unsigned and narrow steps neither wrap nor overflow)
+        self.int_dtype = defaults["integral"]
         if xp.isdtype(dtype, "integral"):
-            self.float_dtype = default_float
+            self.float_dtype = self.out_dtype = defaults["real floating"]
         elif xp.isdtype(dtype, "real floating"):
-            self.float_dtype = dtype
+            #: results have the step's dtype; narrower floats are computed in float32
+            self.out_dtype = dtype
+            self.float_dtype = dtype if xp.finfo(dtype).bits >= 32 else xp.float32
         else:
             raise TypeError(f"A step must hold real numbers; got an array of dtype {dtype}.")
         for name in ("floor_divide", "remainder", "exp", "log", "sqrt", "sin", "cos", "tanh"):
             setattr(self, name, getattr(xp, name))
+
+    def prepare(self, step: Any) -> Any:
+        """The step in the dtype it is computed in."""
+        xp = self.xp
+        if xp.isdtype(step.dtype, "integral"):
+            return step if step.dtype == self.int_dtype else xp.astype(step, self.int_dtype)
+        return step if step.dtype == self.float_dtype else xp.astype(step, self.float_dtype)
 
     # -- conversions ------------------------------------------------------------
     def asarray(self, x: Any, dtype: Any = None) -> Any:
@@ -157,7 +164,8 @@ class ArrayOps:
 
     # -- elementwise -------------------------------------------------------------
     def where(self, cond: Any, a: Any, b: Any) -> Any:
-        return self.xp.where(cond, self._arr(a), self._arr(b))
+        a, b = self._pair(a, b)
+        return self.xp.where(cond, a, b)
 
     def minimum(self, a: Any, b: Any) -> Any:
         return self._binary("minimum", a, b)
@@ -166,19 +174,44 @@ class ArrayOps:
         return self._binary("maximum", a, b)
 
     def pow(self, a: Any, b: Any) -> Any:
-        return self.xp.pow(self._arr(a), self._arr(b))
+        a, b = self._pair(self._arr(a) if isinstance(b, (int, float)) else a, b)
+        return self.xp.pow(a, b)
 
     def _binary(self, op: str, a: Any, b: Any) -> Any:
-        scalar_a = isinstance(a, (int, float))
-        if scalar_a and isinstance(b, (int, float)):
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)):
             return getattr(SCALAR, op)(a, b)
-        if scalar_a:
-            a, b = b, a
-        if isinstance(b, float) and self.xp.isdtype(a.dtype, "integral"):
-            a = self.to_float(a)
-        if isinstance(b, (int, float)):
-            b = self.xp.asarray(b, dtype=a.dtype, device=self.device)
+        a, b = self._pair(a, b)
         return getattr(self.xp, op)(a, b)
+
+    def _pair(self, a: Any, b: Any) -> tuple[Any, Any]:
+        """Two operands as arrays of one dtype: a Python number takes the array's
+        dtype (an integer array becomes float first if the number is a float)."""
+        scalar_a, scalar_b = isinstance(a, (int, float)), isinstance(b, (int, float))
+        if scalar_a and scalar_b:
+            return self.asarray(a), self.asarray(b)
+        if scalar_a or scalar_b:
+            arr, num = (b, a) if scalar_a else (a, b)
+            if isinstance(num, float) and self.xp.isdtype(arr.dtype, "integral"):
+                arr = self.to_float(arr)
+            num = self.xp.asarray(num, dtype=arr.dtype, device=self.device)
+            return (num, arr) if scalar_a else (arr, num)
+        if a.dtype != b.dtype:  # e.g. an integer and a float branch
+            if self.xp.isdtype(a.dtype, "integral"):
+                a = self.to_float(a)
+            if self.xp.isdtype(b.dtype, "integral"):
+                b = self.to_float(b)
+        return a, b
+
+    def since(self, step: Any, start: int | float) -> Any:
+        """Steps since ``start``: ``max(step - start, 0)``, for any Python ``start``
+        (one beyond an integer dtype's range is never reached: every result is 0)."""
+        xp = self.xp
+        if isinstance(start, int) and xp.isdtype(step.dtype, "integral"):
+            info = xp.iinfo(step.dtype)
+            if start > info.max:
+                return xp.zeros_like(step)
+            start = max(start, info.min)
+        return self.maximum(step - start, 0)
 
     # -- tables ------------------------------------------------------------------
     def table(self, values: Sequence[Any], like: Any = None, rounding: int = 0) -> Any:
@@ -187,7 +220,8 @@ class ArrayOps:
         Without ``like``: an array of the float dtype.
 
         For an integer ``like``, entries are floored (``rounding=-1``) or ceiled
-        (``+1``) to integers and clipped to the dtype's range; for float32 they are
+        (``+1``) to integers and clipped to the dtype's range (with ``+1``, entries
+        above the range are dropped: no step reaches them); for float32 they are
         rounded down or up to float32. A comparison of an exact step against the
         rounded entry then answers as the comparison against the exact entry does.
         """
@@ -197,6 +231,10 @@ class ArrayOps:
             info = xp.iinfo(dtype)
             rnd = math.floor if rounding < 0 else math.ceil
             vals = [min(max(rnd(v), info.min), info.max) for v in values]
+            if rounding > 0:
+                # an entry above every step of this dtype is never <= a step: clipping
+                # it to the maximum would count it at the maximum step, so drop it
+                vals = [x for x, v in zip(vals, values, strict=True) if rnd(v) <= info.max]
         elif dtype == xp.float32 and rounding:
             vals = [_f32_round(float(v), rounding) for v in values]
         else:
@@ -224,10 +262,9 @@ class ArrayOps:
     def finish(self, out: Any, shape: tuple[int, ...]) -> Any:
         """The result as an array of the float dtype, of the step's shape."""
         xp = self.xp
-        if isinstance(out, (int, float)):
-            out = self.asarray(out)
-        elif out.dtype != self.float_dtype:
-            out = xp.astype(out, self.float_dtype)
+        out = xp.asarray(out, device=self.device)  # a NumPy scalar becomes a 0-d array
+        if out.dtype != self.out_dtype:
+            out = xp.astype(out, self.out_dtype)
         if tuple(out.shape) != tuple(shape):
             out = xp.broadcast_to(out, shape)
         return out

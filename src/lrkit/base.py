@@ -269,6 +269,7 @@ def _array_step(step: Any) -> tuple[ArrayOps, Any]:
             f"Received: step of type {type(step).__name__}."
         ) from None
     ops = ArrayOps(xp, step)
+    step = ops.prepare(step)
     if array_api_compat.is_numpy_array(step):
         if xp.isdtype(step.dtype, "real floating") and not bool(xp.all(xp.isfinite(step))):
             raise ValueError("A step must be finite. Received: an array holding NaN or inf.")

@@ -23,6 +23,9 @@ def builtin(module: str = KERAS_MODULE) -> Callable[[T], T]:
     """Registers one of lrkit's own classes under its class name."""
 
     def register(cls: T) -> T:
+        old = _BY_KEY.get(cls.__name__)
+        if old is not None and old is not cls:
+            raise RuntimeError(f"two schedule classes are named {cls.__name__!r}")
         _BY_KEY[cls.__name__] = cls
         _SERIAL[cls] = (module, cls.__name__, None)
         return cls

@@ -85,7 +85,7 @@ class Join(LearningRateSchedule):
         schedule, start = self.schedules[i], self._starts[i]
         if self.step_mode == "global" or not start:
             return lambda xp, step: evaluate(schedule, xp, step)
-        return lambda xp, step: evaluate(schedule, xp, xp.maximum(step - start, 0))
+        return lambda xp, step: evaluate(schedule, xp, xp.since(step, start))
 
     def _compute(self, xp: Any, step: Any) -> Any:
         if not self.boundaries:

@@ -44,4 +44,4 @@ class Offset(LearningRateSchedule):
         self._freeze()
 
     def _compute(self, xp: Any, step: Any) -> Any:
-        return evaluate(self.schedule, xp, xp.maximum(step - self._offset, 0))
+        return evaluate(self.schedule, xp, xp.since(step, self._offset))

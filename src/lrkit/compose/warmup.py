@@ -97,7 +97,7 @@ class Warmup(LearningRateSchedule):
         return self.initial_learning_rate + (self._peak - self.initial_learning_rate) * x
 
     def _after(self, xp: Any, step: Any) -> Any:
-        local = step if self._global else xp.maximum(step - self._w, 0)
+        local = step if self._global else xp.since(step, self._w)
         return evaluate(self.schedule, xp, local)
 
     def _compute(self, xp: Any, step: Any) -> Any:

@@ -3,17 +3,37 @@
 from lrkit.schedules.constant import Constant
 from lrkit.schedules.cosine import CosineDecay
 from lrkit.schedules.cosine_restarts import CosineDecayRestarts
+from lrkit.schedules.cosine_variants import Cosine, CosineCycles
+from lrkit.schedules.cyclic import Cyclic
 from lrkit.schedules.exponential import ExponentialDecay
+from lrkit.schedules.inverse_sqrt import InverseSqrt
 from lrkit.schedules.inverse_time import InverseTimeDecay
+from lrkit.schedules.linear import Linear, PiecewiseLinear, Polynomial
+from lrkit.schedules.one_cycle import OneCycle
 from lrkit.schedules.piecewise import PiecewiseConstantDecay
 from lrkit.schedules.polynomial import PolynomialDecay
+from lrkit.schedules.step import MultiStep, Step
+from lrkit.schedules.tanh import Tanh
+from lrkit.schedules.wsd import WarmupStableDecay
 
 __all__ = [
     "Constant",
+    "Cosine",
+    "CosineCycles",
     "CosineDecay",
     "CosineDecayRestarts",
+    "Cyclic",
     "ExponentialDecay",
+    "InverseSqrt",
     "InverseTimeDecay",
+    "Linear",
+    "MultiStep",
+    "OneCycle",
     "PiecewiseConstantDecay",
+    "PiecewiseLinear",
+    "Polynomial",
     "PolynomialDecay",
+    "Step",
+    "Tanh",
+    "WarmupStableDecay",
 ]

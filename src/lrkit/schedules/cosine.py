@@ -97,5 +97,5 @@ class CosineDecay(LearningRateSchedule):
             return self._decayed(xp, step, target)
         start = self.initial_learning_rate
         rising = start + (target - start) * (xp.to_float(xp.minimum(step, w)) / w)
-        decaying = self._decayed(xp, xp.maximum(step - w, 0), target)
+        decaying = self._decayed(xp, xp.since(step, w), target)
         return xp.where(step < w, rising, decaying)

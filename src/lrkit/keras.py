@@ -1,0 +1,438 @@
+"""Keras 3: lrkit schedules in Keras optimizers, Keras schedules in lrkit, and ``.keras`` files.
+
+* :func:`to_keras` gives a schedule any Keras 3 optimizer accepts, on the
+  TensorFlow, JAX and PyTorch backends, inside ``model.fit``: Keras's own class
+  where one exists (a ``.keras`` file then loads without lrkit), otherwise a
+  :class:`KerasSchedule`, registered with ``keras.saving.register_keras_serializable``
+  as ``"lrkit>KerasSchedule"``.
+* :func:`from_keras` goes the other way, by the serialized form.
+* :func:`read_keras_file` reads the schedule of a saved model's optimizer from its
+  ``config.json``, without Keras and without building the model.
+
+Importing this module does not import Keras (so :func:`read_keras_file` works
+without it): Keras is imported by the first call that needs it, which also
+registers :class:`KerasSchedule`. If Keras is already imported when this module is,
+:class:`KerasSchedule` is registered at once, so ``import keras; import lrkit.keras;
+keras.saving.load_model(path)`` loads a model that uses it; in any other order pass
+``custom_objects=lrkit.keras.custom_objects()`` to ``load_model``.
+
+Inside Keras the step is the optimizer's ``iterations`` variable. On the JAX and
+PyTorch backends the schedule is computed by lrkit's array path on the backend's
+own array (so under ``jax.jit`` too). On TensorFlow, whose tensors lrkit's array
+path does not know, the same formula runs on TensorFlow ops in float64 (exact for
+steps below 2**53), in eager mode, in ``tf.function`` graphs and under XLA
+(``model.fit`` compiles with XLA by default): no ``py_function``, no host round
+trip. The result is cast to ``keras.backend.floatx()``.
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+import os
+import sys
+import zipfile
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from lrkit.base import LearningRateSchedule
+from lrkit.registry import KERAS_MODULE, serial_info
+from lrkit.schedules.constant import Constant
+from lrkit.serialization import deserialize, serialize
+
+__all__ = [
+    "MAX_CONFIG_BYTES",
+    "KerasSchedule",  # noqa: F822 (defined on first use: it subclasses a Keras class)
+    "custom_objects",
+    "from_keras",
+    "read_keras_file",
+    "to_keras",
+]
+
+#: the largest ``config.json`` :func:`read_keras_file` reads (bytes, uncompressed)
+MAX_CONFIG_BYTES = 64 * 1024 * 1024
+#: the name :class:`KerasSchedule` is registered under in Keras
+REGISTERED_NAME = "lrkit>KerasSchedule"
+
+_CLASS: type | None = None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "KerasSchedule":
+        return _keras_schedule_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _keras_schedule_class() -> type:
+    """Defines and registers ``KerasSchedule`` (once); imports Keras."""
+    global _CLASS
+    if _CLASS is not None:
+        return _CLASS
+    import keras
+
+    class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):  # type: ignore[misc]
+        """A Keras ``LearningRateSchedule`` that computes an lrkit schedule.
+
+        Args:
+            schedule: an lrkit schedule, or its serialized form.
+
+        Its config is ``{"schedule": lrkit.serialize(schedule)}``: saving needs a
+        serializable schedule (lrkit's, or one registered with
+        ``@lrkit.register_serializable``), loading needs lrkit.
+        """
+
+        def __init__(self, schedule: Any) -> None:
+            if isinstance(schedule, Mapping):
+                schedule = deserialize(schedule)
+            if not isinstance(schedule, LearningRateSchedule):
+                raise TypeError(
+                    "Argument `schedule` must be an lrkit schedule or its serialized form. "
+                    f"Received: schedule={schedule!r}."
+                )
+            self.schedule = schedule
+
+        def __call__(self, step: Any) -> Any:
+            return _call_in_keras(self.schedule, step)
+
+        def get_config(self) -> dict[str, Any]:
+            return {"schedule": serialize(self.schedule)}
+
+        @classmethod
+        def from_config(cls, config: dict[str, Any]) -> Any:
+            return cls(**config)
+
+        def __eq__(self, other: object) -> bool:
+            if type(other) is not type(self):
+                return NotImplemented
+            return bool(self.schedule == other.schedule)  # type: ignore[attr-defined]
+
+        def __hash__(self) -> int:
+            return hash((type(self), self.schedule))
+
+        def __repr__(self) -> str:
+            return f"KerasSchedule({self.schedule!r})"
+
+    KerasSchedule.__module__ = __name__
+    KerasSchedule.__qualname__ = "KerasSchedule"
+    package, _, name = REGISTERED_NAME.partition(">")
+    _CLASS = keras.saving.register_keras_serializable(package=package, name=name)(KerasSchedule)
+    return _CLASS
+
+
+def custom_objects() -> dict[str, type]:
+    """``{"lrkit>KerasSchedule": KerasSchedule}``, for ``keras.saving.load_model``."""
+    return {REGISTERED_NAME: _keras_schedule_class()}
+
+
+# -- lrkit -> Keras --------------------------------------------------------------------
+def to_keras(schedule: Any, *, native: bool = True) -> Any:
+    """A Keras 3 ``LearningRateSchedule`` for an lrkit schedule.
+
+    Args:
+        schedule: an lrkit schedule (a Keras schedule is returned as it is).
+        native: with ``True`` (default), a schedule Keras has (``ExponentialDecay``,
+            ``PiecewiseConstantDecay``, ``PolynomialDecay``, ``InverseTimeDecay``,
+            ``CosineDecay``, ``CosineDecayRestarts``) becomes Keras's own class,
+            built from the same config: a ``.keras`` file saved with it loads
+            without lrkit, and Keras computes it (in float32, with the differences
+            listed in lrkit's docs/differences.md). With ``False``, and for every
+            other schedule (compositions, ``Constant``, your own), a
+            :class:`KerasSchedule` computes lrkit's formula.
+
+    >>> import keras, lrkit, lrkit.keras
+    >>> k = lrkit.keras.to_keras(lrkit.CosineDecay(0.1, 1000))
+    >>> isinstance(k, keras.optimizers.schedules.CosineDecay)
+    True
+    >>> lrkit.keras.to_keras(lrkit.Warmup(lrkit.CosineDecay(0.1, 1000), 100))
+    KerasSchedule(Warmup(schedule=CosineDecay(initial_learning_rate=0.1, decay_steps=1000), \
+warmup_steps=100))
+    """
+    if not isinstance(native, bool):
+        raise TypeError(f"Argument `native` must be a bool. Received: native={native!r}.")
+    import keras
+
+    if isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule):
+        return schedule
+    if not isinstance(schedule, LearningRateSchedule):
+        raise TypeError(
+            "Argument `schedule` must be an lrkit schedule. "
+            f"Received: schedule={schedule!r} of type {type(schedule).__name__}."
+        )
+    cls = _keras_schedule_class()
+    if native:
+        keras_cls = _native_class(keras, schedule)
+        if keras_cls is not None:
+            return keras_cls.from_config(schedule.get_config())
+    return cls(schedule)
+
+
+def _native_class(keras: Any, schedule: LearningRateSchedule) -> Any:
+    kind = type(schedule)
+    if not kind.__module__.startswith("lrkit."):
+        return None
+    try:
+        module, class_name, registered = serial_info(kind)
+    except ValueError:
+        return None
+    if module != KERAS_MODULE or registered is not None:
+        return None
+    return getattr(keras.optimizers.schedules, class_name, None)
+
+
+def _call_in_keras(schedule: LearningRateSchedule, step: Any) -> Any:
+    import keras
+
+    step = keras.ops.convert_to_tensor(step)
+    if keras.backend.backend() == "tensorflow":
+        out = _tf_compute(schedule, step)
+    else:
+        out = schedule(step)  # lrkit's array path: JAX, PyTorch, NumPy
+    return keras.ops.cast(out, keras.backend.floatx())
+
+
+def _tf_compute(schedule: LearningRateSchedule, step: Any) -> Any:
+    """``schedule(step)`` for a TensorFlow tensor, in float64 TensorFlow ops."""
+    import tensorflow as tf
+
+    from lrkit._namespace import ArrayOps
+
+    if type(schedule)._compute is LearningRateSchedule._compute:
+        return schedule(step)  # a user's schedule with its own __call__
+    step = tf.cast(step, tf.float64)
+    step = tf.maximum(step, tf.zeros_like(step))
+    ops = ArrayOps(_tf_namespace(), step)
+    return ops.finish(schedule._compute(ops, step), tuple(step.shape))
+
+
+_TF_NAMESPACE: Any = None
+
+
+def _tf_namespace() -> Any:
+    """The part of the array API that lrkit's formulas use, on TensorFlow ops.
+
+    ``searchsorted`` counts comparisons (tables are short), which XLA compiles.
+    """
+    global _TF_NAMESPACE
+    if _TF_NAMESPACE is not None:
+        return _TF_NAMESPACE
+    import tensorflow as tf
+
+    class _Info:
+        @staticmethod
+        def default_dtypes(device: Any = None) -> dict[str, Any]:
+            return {"real floating": tf.float64, "integral": tf.int64, "indexing": tf.int64}
+
+    class _Bits(NamedTuple):
+        bits: int
+
+    class _TF:
+        float32 = tf.float32
+        float64 = tf.float64
+        int32 = tf.int32
+        bool = tf.bool
+        floor_divide = staticmethod(tf.math.floordiv)
+        remainder = staticmethod(tf.math.floormod)
+        exp = staticmethod(tf.exp)
+        log = staticmethod(tf.math.log)
+        sqrt = staticmethod(tf.sqrt)
+        sin = staticmethod(tf.sin)
+        cos = staticmethod(tf.cos)
+        tanh = staticmethod(tf.tanh)
+        where = staticmethod(tf.where)
+        pow = staticmethod(tf.pow)
+        minimum = staticmethod(tf.minimum)
+        maximum = staticmethod(tf.maximum)
+        reshape = staticmethod(tf.reshape)
+        broadcast_to = staticmethod(tf.broadcast_to)
+        zeros_like = staticmethod(tf.zeros_like)
+        take = staticmethod(tf.gather)
+
+        @staticmethod
+        def __array_namespace_info__() -> Any:
+            return _Info()
+
+        @staticmethod
+        def isdtype(dtype: Any, kind: str) -> bool:
+            if kind == "integral":
+                return bool(dtype.is_integer)
+            if kind == "real floating":
+                return bool(dtype.is_floating)
+            raise ValueError(f"unsupported dtype kind {kind!r}")
+
+        @staticmethod
+        def asarray(x: Any, dtype: Any = None, device: Any = None) -> Any:
+            return tf.convert_to_tensor(x, dtype=dtype)
+
+        @staticmethod
+        def astype(x: Any, dtype: Any) -> Any:
+            return tf.cast(x, dtype)
+
+        @staticmethod
+        def iinfo(dtype: Any) -> Any:
+            return dtype  # a tf.DType has .min and .max
+
+        @staticmethod
+        def finfo(dtype: Any) -> Any:
+            return _Bits(dtype.size * 8)
+
+        @staticmethod
+        def searchsorted(table: Any, x: Any, side: str = "left") -> Any:
+            t, v = table[None, :], x[:, None]
+            below = t <= v if side == "right" else t < v
+            return tf.reduce_sum(tf.cast(below, tf.int32), axis=-1)
+
+    _TF_NAMESPACE = _TF()
+    return _TF_NAMESPACE
+
+
+# -- Keras -> lrkit --------------------------------------------------------------------
+def from_keras(obj: Any) -> LearningRateSchedule:
+    """The lrkit schedule of a Keras schedule, optimizer or serialized form.
+
+    Args:
+        obj: a Keras 3 (or tf.keras 2) ``LearningRateSchedule``; a
+            :class:`KerasSchedule` (its lrkit schedule); a Keras optimizer (its
+            learning rate: a schedule, or a constant as :class:`lrkit.Constant`);
+            a serialized schedule or optimizer (a dict); or a number. Keras keeps a
+            constant rate in a float32 variable: ``SGD(learning_rate=0.01)`` gives
+            ``Constant(0.009999999776482582)``.
+
+    The conversion goes by the serialized form and lrkit's registry: a class lrkit
+    does not know is a ``ValueError``, and nothing is imported or evaluated.
+
+    >>> import keras, lrkit.keras
+    >>> lrkit.keras.from_keras(keras.optimizers.schedules.ExponentialDecay(0.1, 1000, 0.5))
+    ExponentialDecay(initial_learning_rate=0.1, decay_steps=1000, decay_rate=0.5)
+    >>> lrkit.keras.from_keras(keras.optimizers.SGD(learning_rate=0.25))
+    Constant(learning_rate=0.25)
+    """
+    if isinstance(obj, LearningRateSchedule):
+        return obj
+    if _CLASS is not None and isinstance(obj, _CLASS):
+        return obj.schedule  # type: ignore[attr-defined,no-any-return]
+    if isinstance(obj, numbers.Real) and not isinstance(obj, bool):
+        return Constant(float(obj))
+    if isinstance(obj, Mapping):
+        if _is_optimizer_config(obj):
+            return _from_optimizer_config(obj)
+        return _from_serialized(obj)
+    keras = sys.modules.get("keras")
+    if keras is not None and isinstance(obj, keras.optimizers.Optimizer):
+        return _from_optimizer_config(keras.optimizers.serialize(obj))
+    if keras is not None and isinstance(obj, keras.optimizers.schedules.LearningRateSchedule):
+        return _from_serialized(keras.optimizers.schedules.serialize(obj))
+    get_config = getattr(obj, "get_config", None)
+    if callable(get_config) and not isinstance(obj, type):  # e.g. a tf.keras 2 schedule
+        config = get_config()
+        if isinstance(config, Mapping) and "learning_rate" in config and hasattr(
+            obj, "apply_gradients"
+        ):
+            return _from_optimizer_config({"config": dict(config)})
+        return _from_serialized({"class_name": type(obj).__name__, "config": config})
+    raise TypeError(
+        "from_keras takes a Keras schedule or optimizer, a serialized one (a dict) or a "
+        f"number. Received: {obj!r} of type {type(obj).__name__}."
+    )
+
+
+def _from_serialized(config: Mapping[str, Any]) -> LearningRateSchedule:
+    names = (config.get("registered_name"), config.get("class_name"))
+    if REGISTERED_NAME in names or (
+        "KerasSchedule" in names and config.get("module") == __name__
+    ):
+        inner = config.get("config")
+        if not isinstance(inner, Mapping) or "schedule" not in inner:
+            raise ValueError(
+                f"A serialized KerasSchedule needs config={{'schedule': ...}}. Received: {inner!r}."
+            )
+        return deserialize(inner["schedule"])
+    return deserialize(dict(config))
+
+
+def _is_optimizer_config(config: Mapping[str, Any]) -> bool:
+    inner = config.get("config")
+    return isinstance(inner, Mapping) and ("learning_rate" in inner or "inner_optimizer" in inner)
+
+
+def _from_optimizer_config(config: Any, depth: int = 0) -> LearningRateSchedule:
+    if isinstance(config, str):
+        raise ValueError(
+            f"The optimizer is named, not configured ({config!r}): its learning rate is that "
+            "optimizer's default, which only Keras knows."
+        )
+    if not isinstance(config, Mapping) or not isinstance(config.get("config"), Mapping):
+        raise ValueError(
+            f"A serialized optimizer must be a dict with a 'config' dict. Received: {config!r}."
+        )
+    inner = config["config"]
+    if "inner_optimizer" in inner and depth < 8:  # LossScaleOptimizer
+        return _from_optimizer_config(inner["inner_optimizer"], depth + 1)
+    lr = inner.get("learning_rate")
+    if isinstance(lr, Mapping):
+        return _from_serialized(lr)
+    if isinstance(lr, numbers.Real) and not isinstance(lr, bool):
+        return Constant(float(lr))
+    raise ValueError(
+        f"The optimizer {config.get('class_name')!r} has no readable learning rate. "
+        f"Received: learning_rate={lr!r}."
+    )
+
+
+# -- .keras files ----------------------------------------------------------------------
+def read_keras_file(
+    path: str | os.PathLike[str], *, max_bytes: int = MAX_CONFIG_BYTES
+) -> LearningRateSchedule:
+    """The learning-rate schedule of the optimizer saved in a ``.keras`` file.
+
+    Reads the archive's ``config.json`` only (at most ``max_bytes`` of it,
+    whatever its header claims), parses it as JSON and looks the schedule up in
+    lrkit's registry: no Keras, no model building, no code from the file is run.
+    A constant learning rate is returned as :class:`lrkit.Constant`.
+
+    Raises:
+        ValueError: not a ``.keras`` archive, no or too large a ``config.json``, a
+            model saved without an optimizer, or a schedule lrkit does not know.
+        OSError: the file cannot be read.
+    """
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes <= 0:
+        raise ValueError(f"Argument `max_bytes` must be an int > 0. Received: {max_bytes!r}.")
+    name = os.fspath(path)
+    try:
+        archive = zipfile.ZipFile(name)
+    except zipfile.BadZipFile:
+        raise ValueError(f"{name} is not a .keras file (not a zip archive).") from None
+    with archive:
+        try:
+            info = archive.getinfo("config.json")
+        except KeyError:
+            raise ValueError(f"{name} is not a .keras file: it has no config.json.") from None
+        if info.file_size > max_bytes:
+            raise ValueError(
+                f"{name}: config.json is {info.file_size} bytes; at most {max_bytes} are read."
+            )
+        try:
+            with archive.open(info) as f:
+                data = f.read(max_bytes + 1)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
+            raise ValueError(f"{name}: cannot read config.json: {exc}") from None
+    if len(data) > max_bytes:
+        raise ValueError(f"{name}: config.json is larger than {max_bytes} bytes.")
+    try:
+        config = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ValueError(f"{name}: config.json is not valid JSON: {exc}") from None
+    compile_config = config.get("compile_config") if isinstance(config, Mapping) else None
+    optimizer = compile_config.get("optimizer") if isinstance(compile_config, Mapping) else None
+    if optimizer is None:
+        raise ValueError(
+            f"{name}: the model was saved without an optimizer (not compiled), so it has no "
+            "learning-rate schedule."
+        )
+    try:
+        return _from_optimizer_config(optimizer)
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(f"{name}: {exc}") from None
+
+
+if "keras" in sys.modules:  # Keras is already loaded: register KerasSchedule now
+    _keras_schedule_class()

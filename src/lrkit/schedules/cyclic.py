@@ -1,0 +1,99 @@
+"""`Cyclic`: cyclical learning rates (torch ``CyclicLR``)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from lrkit import _validate as v
+from lrkit.base import LearningRateSchedule
+from lrkit.registry import builtin
+from lrkit.schedules._common import split
+from lrkit.schedules._pieces import choice
+
+MODES = ("triangular", "triangular2", "exp_range")
+
+
+@builtin(module="lrkit")
+class Cyclic(LearningRateSchedule):
+    r"""Cyclical learning rate: a triangle wave between two rates.
+
+    A cycle lasts :math:`U + D` steps (``step_size_up + step_size_down``). With
+    :math:`q = \lfloor t / (U + D) \rfloor` the cycle index and
+    :math:`r = t - q(U + D)` the step within it,
+
+    .. math::
+
+        \eta(t) = \eta_b + (\eta_m - \eta_b)\, s(r)\, a(t), \qquad
+        s(r) = \begin{cases} r / U & r \le U \\ (U + D - r) / D & r > U \end{cases}
+
+    with the amplitude :math:`a = 1` (``mode="triangular"``), :math:`2^{-q}`
+    (``"triangular2"``: halved every cycle) or :math:`\gamma^{t}` (``"exp_range"``).
+    This is ``torch.optim.lr_scheduler.CyclicLR`` with the same arguments (without a
+    custom ``scale_fn``; multiply by another schedule instead). :math:`q` and
+    :math:`r` are exact integer arithmetic for integer step sizes, so the peaks and
+    troughs fall exactly on their steps at any step count.
+    Reference: Smith, https://arxiv.org/abs/1506.01186.
+
+    Args:
+        base_learning_rate: float, finite (:math:`\eta_b`).
+        max_learning_rate: float, finite (:math:`\eta_m`).
+        step_size_up: number > 0 (:math:`U`).
+        step_size_down: number >= 0 or None (:math:`D`); None means :math:`U`.
+        mode: ``"triangular"``, ``"triangular2"`` or ``"exp_range"``.
+        gamma: number > 0 (:math:`\gamma`), for ``"exp_range"``.
+        name: str.
+
+    >>> s = Cyclic(0.1, 1.0, step_size_up=4, step_size_down=2, mode="triangular2")
+    >>> [round(s(t), 12) for t in (0, 2, 4, 5, 6, 10, 12)]
+    [0.1, 0.55, 1.0, 0.55, 0.1, 0.55, 0.1]
+    """
+
+    _config_attrs = (
+        ("base_learning_rate", "base_learning_rate"),
+        ("max_learning_rate", "max_learning_rate"),
+        ("step_size_up", "step_size_up"),
+        ("step_size_down", "step_size_down"),
+        ("mode", "mode"),
+        ("gamma", "gamma"),
+        ("name", "name"),
+    )
+
+    def __init__(
+        self,
+        base_learning_rate: float,
+        max_learning_rate: float,
+        step_size_up: int | float = 2000,
+        step_size_down: int | float | None = None,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        name: str = "Cyclic",
+    ) -> None:
+        self.base_learning_rate = v.number("base_learning_rate", base_learning_rate)
+        self.max_learning_rate = v.number("max_learning_rate", max_learning_rate)
+        self.step_size_up = v.positive("step_size_up", step_size_up)
+        self.step_size_down = (
+            None if step_size_down is None else v.nonnegative("step_size_down", step_size_down)
+        )
+        self.mode = choice("mode", mode, MODES)
+        self.gamma = v.positive("gamma", gamma)
+        self.name = v.schedule_name(name, "Cyclic")
+        self._up = v.as_exact(self.step_size_up)
+        down = self.step_size_up if self.step_size_down is None else self.step_size_down
+        self._down = v.as_exact(down)
+        self._freeze()
+
+    def _compute(self, xp: Any, step: Any) -> Any:
+        up, down = self._up, self._down
+        q, r = split(xp, step, up + down)
+        rising = xp.to_float(r) / up
+        # a zero-length way down is never taken; `or 1` keeps its division finite
+        falling = xp.to_float(up + down - r) / (down or 1)
+        scale = xp.where(r <= up, rising, falling)
+        span = float(self.max_learning_rate) - float(self.base_learning_rate)
+        if self.mode == "triangular2":
+            scale = scale * xp.pow(0.5, xp.to_float(q))
+        elif self.mode == "exp_range":
+            # exp(t ln g), not g**t: g rounded to float32 would be off by t ulps
+            scale = scale * xp.exp(xp.to_float(step) * math.log(self.gamma))
+        return float(self.base_learning_rate) + span * scale
