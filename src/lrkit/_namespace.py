@@ -12,7 +12,8 @@ the operations below. ``xp`` is either
   floating dtype, or the library's default float for integer steps.
 
 Both expose: ``floor_divide``, ``remainder``, ``to_float``, ``where``, ``minimum``,
-``maximum``, ``since`` (``max(step - start, 0)``), ``pow``, ``exp``, ``log``, ``sqrt``, ``sin``, ``cos``, ``tanh``,
+``maximum``, ``since`` (``max(step - start, 0)``), ``pow``, ``exp``, ``log``, ``sqrt``,
+``sin``, ``cos``, ``tanh``, ``table`` (a lookup table comparable with the step),
 ``search`` (count table entries below a step), ``take`` (look a table up) and
 ``choose`` (pick one of several branches by an index).
 """
