@@ -69,7 +69,8 @@ def _value(node: ast.expr, depth: int) -> Any:
         classes = {k: c for k, c in registry.known().items() if ">" not in k}
         cls = classes.get(name) or _registered(name)
         if cls is None:
-            raise SpecError(f"unknown schedule {name[:80]!r}; known: {', '.join(sorted(classes))}")
+            shown = ast.unparse(node.func)[:80]
+            raise SpecError(f"unknown schedule {shown!r}; known: {', '.join(sorted(classes))}")
         if any(isinstance(a, ast.Starred) for a in node.args) or any(
             k.arg is None for k in node.keywords
         ):
@@ -102,9 +103,9 @@ def signature_text(cls: type) -> str:
     """``Name(arg, arg=default, ...)``: how to call a schedule class."""
     import inspect
 
-    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
-    parts = [p.name if p.default is p.empty else f"{p.name}={p.default!r}" for p in params]
-    return f"{cls.__name__}({', '.join(parts)})"
+    sig = inspect.signature(cls.__init__)
+    params = [p.replace(annotation=p.empty) for p in list(sig.parameters.values())[1:]]
+    return f"{cls.__name__}{sig.replace(parameters=params, return_annotation=sig.empty)}"
 
 
 def _registered(name: str) -> type | None:
