@@ -11,16 +11,24 @@ the operations below. ``xp`` is either
   step's integer dtype for discrete logic, and floating results use the step's
   floating dtype, or the library's default float for integer steps.
 
-Both expose: ``floor_divide``, ``remainder``, ``to_float``, ``where``, ``minimum``,
-``maximum``, ``since`` (``max(step - start, 0)``), ``pow``, ``exp``, ``log``, ``sqrt``,
+Both expose: ``floor_divide``, ``remainder``, ``divmod`` (both at once: one pass over
+an array where the library has it), ``to_float``, ``where``, ``minimum``,
+``maximum``, ``clip`` (``minimum(maximum(x, low), high)``, in one operation),
+``since`` (``max(step - start, 0)``), ``pow``, ``exp``, ``log``, ``sqrt``,
 ``sin``, ``cos``, ``tanh``, ``table`` (a lookup table comparable with the step),
-``search`` (count table entries below a step), ``take`` (look a table up) and
-``choose`` (pick one of several branches by an index).
+``search`` (count table entries below a step), ``take`` (look a table up),
+``select`` (look a branch up: the function an index picks) and ``choose`` (its value:
+``choose(index, branches, *args)`` is ``select(branches, index)(*args)``).
+
+For a Python number only the chosen branch is evaluated; for arrays every branch
+some element picks (NumPy: only those, its values being at hand; other libraries:
+all, as under ``jax.jit`` the index is not known), then selected elementwise.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import operator
 from collections.abc import Callable, Sequence
@@ -41,6 +49,12 @@ def _maximum(a: Any, b: Any) -> Any:
     return a if a > b else b
 
 
+def _clip(x: Any, low: Any, high: Any) -> Any:
+    """``_minimum(_maximum(x, low), high)``, in one call."""
+    x = x if x > low else low
+    return x if x < high else high
+
+
 def _since(step: Any, start: Any) -> Any:
     """Steps since ``start``: ``max(step - start, 0)``."""
     return step - start if step > start else 0
@@ -56,28 +70,32 @@ def _search(table: Sequence[Any], x: Any, right: bool = False) -> int:
     return bisect.bisect_right(table, x) if right else bisect.bisect_left(table, x)
 
 
-def _take(table: Sequence[Any], index: int) -> Any:
-    return table[index]
-
-
 def _choose(index: int, branches: Sequence[Callable[..., Any]], *args: Any) -> Any:
-    """``branches[index](*args)``: only the chosen branch is evaluated."""
+    """``branches[index](*args)``: only the chosen branch is evaluated.
+
+    (``select(branches, index)(*args)`` is the same and cheaper: a call with ``*args``
+    is not specialized by CPython and costs about 60 ns more.)
+    """
     return branches[index](*args)
 
 
 class _Scalar:
     """Operations on Python numbers (float64 for reals, exact ``int`` for integers).
 
-    The operations are plain functions held in the instance's ``__dict__``, so
-    ``xp.sin`` costs one dictionary lookup: the Python-number path stays close to
-    the cost of the hand-written formula.
+    The operations are plain functions held as instance attributes, so ``xp.sin``
+    costs one attribute read, and C functions wherever one does the job exactly
+    (``take`` is ``operator.getitem``): the Python-number path stays close to the
+    cost of the hand-written formula. They are set one by one with ``setattr``, never
+    through ``self.__dict__``, which would make CPython materialize the instance
+    dict and slow every read.
     """
 
     def __init__(self) -> None:
-        self.__dict__.update(
+        ops = dict(
             is_array=False,
             floor_divide=operator.floordiv,
             remainder=operator.mod,
+            divmod=divmod,
             to_float=float,
             pow=math.pow,
             exp=math.exp,
@@ -89,12 +107,16 @@ class _Scalar:
             where=_where,
             minimum=_minimum,
             maximum=_maximum,
+            clip=_clip,
             since=_since,
             table=_table,
             search=_search,
-            take=_take,
+            take=operator.getitem,
+            select=operator.getitem,  # branches[index]: the branch itself
             choose=_choose,
         )
+        for name, op in ops.items():
+            setattr(self, name, op)
 
 
 SCALAR = _Scalar()
@@ -126,8 +148,13 @@ class ArrayOps:
     is_array = True
 
     def __init__(self, xp: Any, step: Any) -> None:
+        import array_api_compat
+
         self.xp = xp
         self.device = _device(step)
+        #: whether the step's values are at hand (NumPy): then `choose` evaluates only
+        #: the branches some element picks
+        self.concrete = array_api_compat.is_numpy_array(step)
         dtype = step.dtype
         defaults = xp.__array_namespace_info__().default_dtypes(device=self.device)
         #: the dtype integer steps are computed in (any other integer dtype is cast to
@@ -143,6 +170,10 @@ class ArrayOps:
             raise TypeError(f"A step must hold real numbers; got an array of dtype {dtype}.")
         for name in ("floor_divide", "remainder", "exp", "log", "sqrt", "sin", "cos", "tanh"):
             setattr(self, name, getattr(xp, name))
+        # NumPy's and JAX's divmod (not PyTorch's); clip (not in every namespace lrkit
+        # is given, e.g. lrkit.keras's TensorFlow one)
+        self._divmod = getattr(xp, "divmod", None)
+        self._clip = getattr(xp, "clip", None)
 
     def prepare(self, step: Any) -> Any:
         """The step in the dtype it is computed in."""
@@ -150,6 +181,12 @@ class ArrayOps:
         if xp.isdtype(step.dtype, "integral"):
             return step if step.dtype == self.int_dtype else xp.astype(step, self.int_dtype)
         return step if step.dtype == self.float_dtype else xp.astype(step, self.float_dtype)
+
+    def divmod(self, a: Any, b: Any) -> tuple[Any, Any]:
+        """``(floor_divide(a, b), remainder(a, b))``, in one pass where the library can."""
+        if self._divmod is not None:
+            return self._divmod(a, b)  # type: ignore[no-any-return]
+        return self.xp.floor_divide(a, b), self.xp.remainder(a, b)
 
     # -- conversions ------------------------------------------------------------
     def asarray(self, x: Any, dtype: Any = None) -> Any:
@@ -173,6 +210,15 @@ class ArrayOps:
 
     def maximum(self, a: Any, b: Any) -> Any:
         return self._binary("maximum", a, b)
+
+    def clip(self, x: Any, low: int | float, high: int | float) -> Any:
+        """``minimum(maximum(x, low), high)`` in one pass (the bounds in x's dtype)."""
+        if isinstance(x, (int, float)):
+            return _clip(x, low, high)
+        if self._clip is None:
+            return self.minimum(self.maximum(x, low), high)
+        x, lo = self._pair(x, low)
+        return self._clip(x, lo, self._pair(x, high)[1])
 
     def pow(self, a: Any, b: Any) -> Any:
         a, b = self._pair(self._arr(a) if isinstance(b, (int, float)) else a, b)
@@ -251,13 +297,23 @@ class ArrayOps:
         flat = self.xp.reshape(index, (-1,))
         return self.xp.reshape(self.xp.take(table, flat), index.shape)
 
+    def select(self, branches: Sequence[Callable[..., Any]], index: Any) -> Callable[..., Any]:
+        """A function of the branches' arguments giving :meth:`choose`'s result."""
+        return functools.partial(self.choose, index, branches)
+
     def choose(self, index: Any, branches: Sequence[Callable[..., Any]], *args: Any) -> Any:
-        """Elementwise ``branches[index](*args)``: every branch is evaluated, then selected."""
-        if index.dtype == self.xp.bool:
-            index = self.xp.astype(index, self.xp.int32)
-        out = branches[0](*args)
-        for i in range(1, len(branches)):
-            out = self.where(index >= i, branches[i](*args), out)
+        """Elementwise ``branches[index](*args)``: each branch is evaluated on every
+        element, then selected. On NumPy only the branches some element picks are
+        evaluated (the index is at hand); elsewhere (e.g. under ``jax.jit``) all are."""
+        xp = self.xp
+        used = range(len(branches))
+        if self.concrete and index.size:
+            used = range(int(xp.min(index)), int(xp.max(index)) + 1)
+        out = branches[used[0]](*args)
+        for i in used[1:]:
+            # a boolean index (two branches) is the condition itself
+            cond = index if index.dtype == xp.bool else index >= i
+            out = self.where(cond, branches[i](*args), out)
         return out
 
     def finish(self, out: Any, shape: tuple[int, ...]) -> Any:

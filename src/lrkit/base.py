@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import inspect
 import math
 import numbers
 from typing import Any, ClassVar, Protocol, runtime_checkable
@@ -97,6 +96,32 @@ class LearningRateSchedule:
             config = {k: nested(v) if k in cls._schedule_keys else v for k, v in config.items()}
         return cls(**config)
 
+    # -- looking at a schedule (NumPy / matplotlib, imported on first use) -------------
+    def values(self, steps: Any) -> Any:
+        """The learning rates at ``steps`` as a float64 NumPy array: an int ``n`` for steps
+        ``0 .. n - 1``, or a sequence or array of steps (see :func:`lrkit.plotting.values`).
+
+        ``PiecewiseConstantDecay`` (and Model Garden's piecewise classes) keep Keras's
+        ``values`` list under this name; :meth:`learning_rates` is the same method
+        under a name every schedule has.
+        """
+        from lrkit.plotting import values
+
+        return values(self, steps)
+
+    def learning_rates(self, steps: Any) -> Any:
+        """Same as :meth:`values`, on every schedule."""
+        from lrkit.plotting import values
+
+        return values(self, steps)
+
+    def plot(self, steps: Any = None, ax: Any = None, **kwargs: Any) -> Any:
+        """Draws the schedule on a matplotlib ``Axes`` and returns it
+        (see :func:`lrkit.plotting.plot`)."""
+        from lrkit.plotting import plot
+
+        return plot(self, steps, ax, **kwargs)
+
     # -- arithmetic: builds `Scale`, `Sum` and `Product` schedules --------------------
     def __add__(self, other: Any) -> Any:
         from lrkit.compose.arithmetic import add
@@ -134,11 +159,16 @@ class LearningRateSchedule:
         return multiply(other, self)
 
     # -- value semantics -------------------------------------------------------------
+    # Read as an attribute (the class's False until `_freeze`), never through
+    # `self.__dict__`: touching `__dict__` makes CPython (3.11+) materialize the
+    # instance dict, which slows every later attribute read by about 3x.
+    _frozen: ClassVar[bool] = False
+
     def _freeze(self) -> None:
         object.__setattr__(self, "_frozen", True)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if self.__dict__.get("_frozen"):
+        if self._frozen:
             raise AttributeError(
                 f"{type(self).__name__} is immutable; build a new schedule instead "
                 f"(e.g. {type(self).__name__}.from_config({{**s.get_config(), {name!r}: ...}}))."
@@ -146,7 +176,7 @@ class LearningRateSchedule:
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
-        if self.__dict__.get("_frozen"):
+        if self._frozen:
             raise AttributeError(f"{type(self).__name__} is immutable.")
         object.__delattr__(self, name)
 
@@ -192,6 +222,8 @@ def _rebuild(cls: type, config: dict[str, Any]) -> Any:
 
 @functools.cache
 def _defaults(cls: type) -> dict[str, Any]:
+    import inspect  # here: `import lrkit` stays fast (inspect costs ~10 ms to import)
+
     try:
         params = inspect.signature(cls.__init__).parameters
     except (TypeError, ValueError):
@@ -216,6 +248,24 @@ def evaluate(schedule: Any, xp: Any, step: Any) -> Any:
         type(schedule)._compute is not LearningRateSchedule._compute
     ):
         return schedule._compute(xp, step)
+    return schedule(step)
+
+
+def formula(schedule: Any) -> Any:
+    """:func:`evaluate` for one ``schedule``, resolved once: a function ``(xp, step)``.
+
+    A composition looks it up at construction, so that its calls pay no dispatch:
+    an lrkit schedule's bound ``_compute``, or for any other callable a call with
+    the step.
+    """
+    if isinstance(schedule, LearningRateSchedule) and (
+        type(schedule)._compute is not LearningRateSchedule._compute
+    ):
+        return schedule._compute
+    return functools.partial(_called, schedule)
+
+
+def _called(schedule: Any, xp: Any, step: Any) -> Any:
     return schedule(step)
 
 

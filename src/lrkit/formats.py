@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import json
 import os
+import struct
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -207,7 +209,16 @@ def _read_keras_zip(path: str) -> Loaded:
                 )
             with zf.open(info) as f:
                 raw = f.read(MAX_BYTES + 1)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        EOFError,
+        RuntimeError,  # an encrypted member
+        ValueError,
+        zlib.error,  # damaged deflate data
+        struct.error,
+    ) as exc:
         raise FormatError(f"cannot read {path} as a .keras zip: {exc}") from None
     except OSError as exc:
         raise FormatError(f"cannot read {path}: {exc.strerror or exc}") from None

@@ -30,8 +30,10 @@ from __future__ import annotations
 import json
 import numbers
 import os
+import struct
 import sys
 import zipfile
+import zlib
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -397,26 +399,16 @@ def read_keras_file(
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes <= 0:
         raise ValueError(f"Argument `max_bytes` must be an int > 0. Received: {max_bytes!r}.")
     name = os.fspath(path)
-    try:
-        archive = zipfile.ZipFile(name)
-    except zipfile.BadZipFile:
-        raise ValueError(f"{name} is not a .keras file (not a zip archive).") from None
-    with archive:
+    with open(name, "rb") as file:  # OSError: the file cannot be read
         try:
-            info = archive.getinfo("config.json")
-        except KeyError:
-            raise ValueError(f"{name} is not a .keras file: it has no config.json.") from None
-        if info.file_size > max_bytes:
+            data = _config_json(file, name, max_bytes)
+        except _NotKeras as exc:
+            raise ValueError(str(exc)) from None
+        except _ZIP_ERRORS as exc:  # a damaged or hostile archive
+            detail = str(exc) or type(exc).__name__
             raise ValueError(
-                f"{name}: config.json is {info.file_size} bytes; at most {max_bytes} are read."
-            )
-        try:
-            with archive.open(info) as f:
-                data = f.read(max_bytes + 1)
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
-            raise ValueError(f"{name}: cannot read config.json: {exc}") from None
-    if len(data) > max_bytes:
-        raise ValueError(f"{name}: config.json is larger than {max_bytes} bytes.")
+                f"{name} is not a readable .keras file (zip archive): {detail}"
+            ) from None
     try:
         config = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -428,10 +420,56 @@ def read_keras_file(
             f"{name}: the model was saved without an optimizer (not compiled), so it has no "
             "learning-rate schedule."
         )
+    from lrkit import _validate
+    from lrkit.serialization import MAX_CONFIG_DEPTH
+
     try:
+        _validate.nesting(optimizer, MAX_CONFIG_DEPTH, "The optimizer's config")
         return _from_optimizer_config(optimizer)
     except (ValueError, TypeError) as exc:
         raise type(exc)(f"{name}: {exc}") from None
+    except _validate.CONSTRUCTION_ERRORS as exc:  # e.g. an int learning rate beyond float64
+        raise _validate.construction_error(name, exc) from exc
+
+
+class _NotKeras(ValueError):
+    """A zip archive that is not a readable ``.keras`` file."""
+
+
+# what `zipfile` raises on a damaged archive: bad headers, offsets, versions, compressed data
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    RuntimeError,
+    EOFError,
+    OSError,
+    ValueError,
+    zlib.error,
+    struct.error,
+)
+
+
+def _config_json(file: Any, name: str, max_bytes: int) -> bytes:
+    """The bytes of ``config.json`` in the zip archive ``file``: at most ``max_bytes``."""
+    try:
+        archive = zipfile.ZipFile(file)
+    except zipfile.BadZipFile:
+        raise _NotKeras(f"{name} is not a .keras file (not a zip archive).") from None
+    with archive:
+        try:
+            info = archive.getinfo("config.json")
+        except KeyError:
+            raise _NotKeras(f"{name} is not a .keras file: it has no config.json.") from None
+        if info.file_size > max_bytes:
+            raise _NotKeras(
+                f"{name}: config.json is {info.file_size} bytes; at most {max_bytes} are read."
+            )
+        with archive.open(info) as f:
+            data = f.read(max_bytes + 1)  # whatever the header claims
+    if len(data) > max_bytes:
+        raise _NotKeras(f"{name}: config.json is larger than {max_bytes} bytes.")
+    return bytes(data)
 
 
 if "keras" in sys.modules:  # Keras is already loaded: register KerasSchedule now

@@ -98,7 +98,11 @@ def lookup(
 ) -> type:
     """The class a config names: ``custom_objects`` first, then the registry."""
     if not isinstance(class_name, str):
-        raise TypeError(f"`class_name` must be a string. Received: class_name={class_name!r}.")
+        from lrkit._validate import shown
+
+        raise TypeError(
+            f"`class_name` must be a string. Received: class_name={shown(class_name)}."
+        )
     keys = [k for k in (registered_name, class_name) if isinstance(k, str)]
     if custom_objects:
         for key in keys:

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import contextvars
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
 
-from lrkit import registry
+from lrkit import _validate, registry
 from lrkit.base import LearningRateSchedule
 
 _FORM_KEYS = frozenset(
     {"module", "class_name", "config", "registered_name", "build_config", "compile_config"}
 )
+
+#: deepest nesting of schedules inside schedules that :func:`deserialize` reads
+MAX_NESTING = 64
+#: deepest nesting of dicts and lists in a serialized schedule (each level of schedules
+#: takes two or three: the serialized form, its config, a list of schedules)
+MAX_CONFIG_DEPTH = 4 * MAX_NESTING
 
 
 def serialize(learning_rate_schedule: Any) -> dict[str, Any]:
@@ -55,7 +62,28 @@ def deserialize(
     PolynomialDecay(initial_learning_rate=0.1, decay_steps=10000, end_learning_rate=0.01, power=0.5)
     >>> s(10000)
     0.01
+
+    A config nesting schedules more than :data:`MAX_NESTING` deep, or dicts and lists
+    more than :data:`MAX_CONFIG_DEPTH` deep, is refused with ``ValueError`` (before
+    anything is built); so is any value beyond float64's range.
     """
+    level = _level.get()
+    if level == 0:
+        _validate.nesting(config, MAX_CONFIG_DEPTH, "A serialized schedule")
+    elif level >= MAX_NESTING:
+        raise ValueError(
+            f"A serialized schedule nests schedules more than {MAX_NESTING} levels deep."
+        )
+    token = _level.set(level + 1)
+    try:
+        return _deserialize(config, custom_objects)
+    finally:
+        _level.reset(token)
+
+
+def _deserialize(
+    config: Mapping[str, Any] | str, custom_objects: Mapping[str, Any] | None
+) -> LearningRateSchedule:
     if isinstance(config, str):
         cls = registry.lookup(config, custom_objects=custom_objects)
         return _build(cls, {}, custom_objects)
@@ -75,7 +103,13 @@ def deserialize(
             f"Unknown key(s) {sorted(map(str, unknown))} in a serialized schedule; "
             f"allowed: {sorted(_FORM_KEYS)}."
         )
-    cls = registry.lookup(config["class_name"], config.get("registered_name"), custom_objects)
+    registered = config.get("registered_name")
+    if registered is not None and not isinstance(registered, str):
+        raise TypeError(
+            "`registered_name` must be a string or None. "
+            f"Received: registered_name={_validate.shown(registered)}."
+        )
+    cls = registry.lookup(config["class_name"], registered, custom_objects)
     inner = config.get("config", {})
     if inner is None:
         inner = {}
@@ -87,6 +121,8 @@ def deserialize(
 _custom: contextvars.ContextVar[Mapping[str, Any] | None] = contextvars.ContextVar(
     "lrkit_custom_objects", default=None
 )
+# how many `deserialize` calls are running, one inside the other
+_level: contextvars.ContextVar[int] = contextvars.ContextVar("lrkit_nesting", default=0)
 
 
 def nested(value: Any) -> Any:
@@ -108,7 +144,7 @@ def _build(
         raise TypeError(f"{cls!r} is not a schedule class with `from_config`.")
     for key in config:
         if not isinstance(key, str):
-            raise TypeError(f"Config keys must be strings. Received: {key!r}.")
+            raise TypeError(f"Config keys must be strings. Received: {_validate.shown(key)}.")
     if issubclass(cls, LearningRateSchedule) and cls._config_attrs:
         allowed = [k for k, _ in cls._config_attrs]
         unknown = [k for k in config if k not in allowed]
@@ -124,12 +160,15 @@ def _build(
     token = _custom.set(custom_objects) if custom_objects else None
     try:
         obj = cls.from_config(config)
+    except _validate.CONSTRUCTION_ERRORS as exc:  # e.g. a value float64 cannot hold
+        raise _validate.construction_error(getattr(cls, "__name__", "schedule"), exc) from exc
     finally:
         if token is not None:
             _custom.reset(token)
     return obj  # type: ignore[no-any-return]
 
 
+@functools.cache
 def _required(cls: type) -> list[str]:
     import inspect
 

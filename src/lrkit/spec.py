@@ -8,9 +8,10 @@ None, list, tuple, dict) or another such call.
 from __future__ import annotations
 
 import ast
+import warnings
 from typing import Any
 
-from lrkit import registry
+from lrkit import _validate, registry
 from lrkit.base import LearningRateSchedule
 
 #: longest SPEC text accepted
@@ -38,10 +39,15 @@ def parse_spec(text: str) -> LearningRateSchedule:
     if len(text) > MAX_LENGTH:
         raise SpecError(f"SPEC is {len(text)} characters long; at most {MAX_LENGTH} are read.")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+        with warnings.catch_warnings():  # e.g. "invalid escape sequence": not for a SPEC
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.strip(), mode="eval")
+    except (MemoryError, RecursionError):  # CPython's parser gives up on deep nesting
+        raise SpecError(f"SPEC nests deeper than {MAX_DEPTH} levels.") from None
+    except (SyntaxError, ValueError) as exc:
         msg = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
         raise SpecError(f"SPEC is not an expression: {msg}: {text.strip()[:80]!r}") from None
+    _check_depth(tree.body)
     if not isinstance(tree.body, ast.Call):
         raise SpecError(
             "SPEC must be a schedule call such as 'CosineDecay(0.1, 10000)'. "
@@ -75,6 +81,11 @@ def _value(node: ast.expr, depth: int) -> Any:
             k.arg is None for k in node.keywords
         ):
             raise SpecError("SPEC arguments must be written out (no * or **).")
+        seen: set[str | None] = set()
+        for keyword in node.keywords:
+            if keyword.arg in seen:  # Python's compiler refuses it; ast.parse does not
+                raise SpecError(f"keyword argument repeated: {keyword.arg}")
+            seen.add(keyword.arg)
         args = [_value(a, depth + 1) for a in node.args]
         kwargs = {k.arg: _value(k.value, depth + 1) for k in node.keywords}
         try:
@@ -82,21 +93,46 @@ def _value(node: ast.expr, depth: int) -> Any:
         except TypeError as exc:
             message = str(exc).replace(".__init__()", "()")
             raise SpecError(f"{message}; usage: {signature_text(cls)}") from None
+        except _validate.CONSTRUCTION_ERRORS as exc:  # e.g. a value float64 cannot hold
+            raise SpecError(str(_validate.construction_error(cls.__name__, exc))) from exc
     if isinstance(node, (ast.List, ast.Tuple)):
         return [_value(e, depth + 1) for e in node.elts]
     if isinstance(node, ast.Dict):
         if any(k is None for k in node.keys):
             raise SpecError("SPEC dicts cannot use ** unpacking.")
-        return {
-            _value(k, depth + 1): _value(v, depth + 1)  # type: ignore[arg-type]
-            for k, v in zip(node.keys, node.values, strict=True)
-        }
+        out = {}
+        for k, v in zip(node.keys, node.values, strict=True):
+            key = _value(k, depth + 1)  # type: ignore[arg-type]
+            try:
+                hash(key)
+            except TypeError:
+                raise SpecError(
+                    f"SPEC dict keys must be numbers or strings; got {ast.unparse(k)[:80]!r}"
+                ) from None
+            out[key] = _value(v, depth + 1)
+        return out
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         raise SpecError(
             f"SPEC arguments must be literals or schedule calls; got {ast.unparse(node)[:80]!r}"
         ) from None
+
+
+#: deepest syntax tree read: each level of calls and containers is at most two levels of
+#: the tree (a keyword and its value), and a callee such as
+#: ``keras.optimizers.schedules.CosineDecay`` a few more
+_MAX_TREE_DEPTH = 2 * MAX_DEPTH + 10
+
+
+def _check_depth(root: ast.AST) -> None:
+    """Refuses a deep tree before anything recursive (``literal_eval``, ``unparse``) sees it."""
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > _MAX_TREE_DEPTH:
+            raise SpecError(f"SPEC nests deeper than {MAX_DEPTH} levels.")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
 def signature_text(cls: type) -> str:

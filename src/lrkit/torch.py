@@ -138,7 +138,7 @@ class ScheduleLR(LRScheduler):
                 f"The optimizer has {groups} parameter groups, but this scheduler was built "
                 f"for {len(self.schedules)}: build a new ScheduleLR after add_param_group()."
             )
-        step = max(self.last_epoch, 0)
+        step = self.last_epoch if self.last_epoch > 0 else 0  # (max() costs a call)
         rates = [_rate(s, step) for s in self.schedules]
         if self.mode == "relative":
             return [base * r for base, r in zip(self.base_lrs, rates, strict=True)]
@@ -311,6 +311,8 @@ def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
 
 def _rate(schedule: Any, step: int) -> float:
     value = schedule(step)
+    if type(value) is float and value - value == 0.0:  # finite: what lrkit's schedules give
+        return value
     if not isinstance(value, float):
         try:
             value = float(value)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lrkit import _validate as v
-from lrkit.base import LearningRateSchedule, evaluate
+from lrkit.base import LearningRateSchedule, formula
 from lrkit.compose._child import child
 from lrkit.registry import builtin
 
@@ -37,10 +37,11 @@ class Scale(LearningRateSchedule):
         self.schedule = child("schedule", schedule)
         self.factor = v.number("factor", factor)
         self.name = v.schedule_name(name, "Scale")
+        self._inner = formula(self.schedule)
         self._freeze()
 
     def _compute(self, xp: Any, step: Any) -> Any:
-        return self.factor * evaluate(self.schedule, xp, step)
+        return self.factor * self._inner(xp, step)
 
 
 class _Many(LearningRateSchedule):
@@ -56,6 +57,7 @@ class _Many(LearningRateSchedule):
         if not self.schedules:
             raise ValueError("Argument `schedules` must hold at least one schedule. Received: [].")
         self.name = v.schedule_name(name, type(self).__name__)
+        self._inner = tuple(formula(s) for s in self.schedules)
         self._freeze()
 
 
@@ -79,9 +81,10 @@ class Sum(_Many):
         super().__init__(schedules, name)
 
     def _compute(self, xp: Any, step: Any) -> Any:
-        out = evaluate(self.schedules[0], xp, step)
-        for s in self.schedules[1:]:
-            out = out + evaluate(s, xp, step)
+        first, *rest = self._inner
+        out = first(xp, step)
+        for f in rest:
+            out = out + f(xp, step)
         return out
 
 
@@ -105,9 +108,10 @@ class Product(_Many):
         super().__init__(schedules, name)
 
     def _compute(self, xp: Any, step: Any) -> Any:
-        out = evaluate(self.schedules[0], xp, step)
-        for s in self.schedules[1:]:
-            out = out * evaluate(s, xp, step)
+        first, *rest = self._inner
+        out = first(xp, step)
+        for f in rest:
+            out = out * f(xp, step)
         return out
 
 
@@ -154,10 +158,11 @@ class Clamp(LearningRateSchedule):
                     f"Received: min_value={min_value!r}, max_value={max_value!r}."
                 )
         self.name = v.schedule_name(name, "Clamp")
+        self._inner = formula(self.schedule)
         self._freeze()
 
     def _compute(self, xp: Any, step: Any) -> Any:
-        out = evaluate(self.schedule, xp, step)
+        out = self._inner(xp, step)
         if self.min_value is not None:
             out = xp.maximum(out, float(self.min_value))
         if self.max_value is not None:

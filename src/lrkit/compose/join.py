@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lrkit import _validate as v
-from lrkit.base import LearningRateSchedule, evaluate
+from lrkit.base import LearningRateSchedule, formula
 from lrkit.compose._child import check_step_mode, child
 from lrkit.registry import builtin
 
@@ -82,13 +82,13 @@ class Join(LearningRateSchedule):
         self._freeze()
 
     def _piece(self, i: int) -> Any:
-        schedule, start = self.schedules[i], self._starts[i]
+        inner, start = formula(self.schedules[i]), self._starts[i]
         if self.step_mode == "global" or not start:
-            return lambda xp, step: evaluate(schedule, xp, step)
-        return lambda xp, step: evaluate(schedule, xp, xp.since(step, start))
+            return inner
+        return lambda xp, step: inner(xp, xp.since(step, start))
 
     def _compute(self, xp: Any, step: Any) -> Any:
         if not self.boundaries:
-            return evaluate(self.schedules[0], xp, step)
+            return self._pieces[0](xp, step)
         index = xp.search(xp.table(self.boundaries, step, rounding=1), step, right=True)
-        return xp.choose(index, self._pieces, xp, step)
+        return xp.select(self._pieces, index)(xp, step)

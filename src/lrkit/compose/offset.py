@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lrkit import _validate as v
-from lrkit.base import LearningRateSchedule, evaluate
+from lrkit.base import LearningRateSchedule, formula
 from lrkit.compose._child import child
 from lrkit.registry import builtin
 
@@ -41,7 +41,8 @@ class Offset(LearningRateSchedule):
         self.offset = v.nonnegative("offset", offset)
         self.name = v.schedule_name(name, "Offset")
         self._offset = v.as_exact(self.offset)
+        self._inner = formula(self.schedule)
         self._freeze()
 
     def _compute(self, xp: Any, step: Any) -> Any:
-        return evaluate(self.schedule, xp, xp.since(step, self._offset))
+        return self._inner(xp, xp.since(step, self._offset))

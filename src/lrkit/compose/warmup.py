@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lrkit import _validate as v
-from lrkit.base import LearningRateSchedule, evaluate
+from lrkit.base import LearningRateSchedule, formula
 from lrkit.compose._child import check_step_mode, child
 from lrkit.registry import builtin
 from lrkit.schedules._common import cosine_remaining
@@ -86,6 +86,7 @@ class Warmup(LearningRateSchedule):
         self._w = v.as_exact(self.warmup_steps)
         self._global = self.step_mode == "global"
         self._peak = float(self.schedule(self._w if self._global else 0)) if self._w else 0.0
+        self._inner = formula(self.schedule)  # resolved once
         self._freeze()
 
     def _rise(self, xp: Any, step: Any) -> Any:
@@ -97,10 +98,13 @@ class Warmup(LearningRateSchedule):
         return self.initial_learning_rate + (self._peak - self.initial_learning_rate) * x
 
     def _after(self, xp: Any, step: Any) -> Any:
-        local = step if self._global else xp.since(step, self._w)
-        return evaluate(self.schedule, xp, local)
+        return self._inner(xp, step if self._global else xp.since(step, self._w))
+
+    # the two phases, as plain functions of (self, xp, step): a tuple built once, and no
+    # reference cycle through bound methods
+    _phases = (_rise, _after)
 
     def _compute(self, xp: Any, step: Any) -> Any:
         if not self._w:
-            return evaluate(self.schedule, xp, step)
-        return xp.choose(step >= self._w, (self._rise, self._after), xp, step)
+            return self._inner(xp, step)
+        return xp.select(self._phases, step >= self._w)(self, xp, step)

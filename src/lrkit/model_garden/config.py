@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from lrkit import _validate
 from lrkit.base import LearningRateSchedule
 from lrkit.model_garden.offset import (
     CosineDecayWithOffset,
@@ -214,23 +215,110 @@ def to_model_garden(schedule: Any) -> dict[str, Any]:
 # -- reading -------------------------------------------------------------------------------
 
 
+#: the largest config file read (bytes)
+MAX_FILE_BYTES = 16 * 2**20
+#: deepest nesting of dicts and lists in a config (Model Garden's are a few levels deep)
+MAX_DEPTH = 100
+#: most YAML nodes in a file, counting each alias as the nodes it stands for (so that a
+#: small file cannot expand to a huge tree: "billion laughs")
+MAX_YAML_NODES = 100_000
+
+
 def _load(config: Any) -> Any:
     if isinstance(config, (str, os.PathLike)):
         path = os.fspath(config)
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-        if path.lower().endswith(".json"):
-            return json.loads(text)
+        with open(path, "rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ValueError(f"{path} is larger than {MAX_FILE_BYTES} bytes; it is not read.")
         try:
-            import yaml
-        except ImportError:
-            raise ImportError(
-                f"Reading the YAML file {path!r} needs PyYAML: pip install 'lrkit[yaml]'."
-            ) from None
-        return _mg_floats(yaml.safe_load(text))
-    if not isinstance(config, Mapping) and callable(getattr(config, "as_dict", None)):
-        return config.as_dict()  # a Model Garden Config object
-    return config
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{path} is not UTF-8 text ({exc.reason}).") from None
+        if path.lower().endswith(".json"):
+            try:
+                data = json.loads(text)
+            except RecursionError:
+                raise ValueError(f"{path} nests more than {MAX_DEPTH} levels deep.") from None
+            except ValueError as exc:
+                raise ValueError(f"{path} is not valid JSON: {exc}") from None
+        else:
+            data = _mg_floats(_read_yaml(text, path))
+    elif not isinstance(config, Mapping) and callable(getattr(config, "as_dict", None)):
+        data = config.as_dict()  # a Model Garden Config object
+    else:
+        data = config
+    _validate.nesting(data, MAX_DEPTH, "A Model Garden config")
+    return data
+
+
+def _read_yaml(text: str, path: str) -> Any:
+    """``yaml.safe_load(text)``, within :data:`MAX_DEPTH` and :data:`MAX_YAML_NODES`."""
+    try:
+        import yaml
+    except ImportError:
+        raise ImportError(
+            f"Reading the YAML file {path!r} needs PyYAML: pip install 'lrkit[yaml]'."
+        ) from None
+
+    class Loader(yaml.SafeLoader):
+        """The safe loader (no Python tags), bounded: no recursive aliases, at most
+        ``MAX_DEPTH`` levels and ``MAX_YAML_NODES`` nodes with aliases expanded."""
+
+        nodes = 0
+        depth = 0
+        sizes: dict[str, int]
+        open_anchors: set[str]
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if not hasattr(self, "sizes"):
+                self.sizes, self.open_anchors = {}, set()
+            event = self.peek_event()
+            anchor = getattr(event, "anchor", None)
+            if isinstance(event, yaml.AliasEvent):
+                if anchor in self.open_anchors:
+                    raise yaml.YAMLError(
+                        f"a recursive alias *{anchor} (line {event.start_mark.line + 1})"
+                    )
+                self._count(self.sizes.get(anchor, 1), event)
+                return super().compose_node(parent, index)
+            if self.depth >= MAX_DEPTH:
+                raise yaml.YAMLError(f"it nests more than {MAX_DEPTH} levels deep")
+            before = self.nodes
+            self._count(1, event)
+            if anchor is not None:
+                self.open_anchors.add(anchor)
+            self.depth += 1
+            try:
+                node = super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+                self.open_anchors.discard(anchor)
+            if anchor is not None:
+                self.sizes[anchor] = self.nodes - before
+            return node
+
+        def _count(self, n: int, event: Any) -> None:
+            self.nodes += n
+            if self.nodes > MAX_YAML_NODES:
+                raise yaml.YAMLError(
+                    f"it holds more than {MAX_YAML_NODES} values with its aliases expanded "
+                    f"(line {event.start_mark.line + 1})"
+                )
+
+    try:
+        return yaml.load(text, Loader=Loader)  # a SafeLoader: builds plain data only
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        problem = getattr(exc, "problem", None)
+        if problem:  # a MarkedYAMLError: "<context>: <problem> (line n)"
+            context = getattr(exc, "context", None)
+            mark = getattr(exc, "problem_mark", None)
+            line = f" (line {mark.line + 1})" if mark is not None else ""
+            detail = f"{context + ': ' if context else ''}{problem}{line}"
+        else:
+            text = str(exc).strip()
+            detail = text.splitlines()[0] if text else type(exc).__name__
+        raise ValueError(f"{path} is not a readable YAML config: {detail}") from None
 
 
 def _mg_floats(value: Any, key: Any = None) -> Any:
@@ -258,7 +346,7 @@ def _optimization_config(data: Any) -> Mapping[str, Any]:
     unknown = [k for k in data if k not in SECTIONS]
     if unknown:
         raise ValueError(
-            f"Unknown key {unknown[0]!r} in a Model Garden optimization config. "
+            f"Unknown key {_validate.shown(unknown[0])} in a Model Garden optimization config. "
             f"Allowed: {_listed(SECTIONS)}."
         )
     return data
@@ -284,7 +372,8 @@ def _one_of(
     for key in section:
         if key != "type" and key not in table:
             raise ValueError(
-                f"Unknown key {key!r} in `{where}`. Allowed: 'type', {_listed(table)}."
+                f"Unknown key {_validate.shown(key)} in `{where}`. "
+                f"Allowed: 'type', {_listed(table)}."
             )
     # like Model Garden, check every section given, not only the selected one
     for name in table:
@@ -292,13 +381,16 @@ def _one_of(
         for key in fields:
             if key not in table[name]:
                 raise ValueError(
-                    f"Unknown key {key!r} in `{where}.{name}`. Allowed: {_listed(table[name])}."
+                    f"Unknown key {_validate.shown(key)} in `{where}.{name}`. "
+                    f"Allowed: {_listed(table[name])}."
                 )
     chosen = section.get("type")
     if chosen is None:
         return None, {}
     if not isinstance(chosen, str) or chosen not in table:
-        raise ValueError(f"Unknown {where} type {chosen!r}. Allowed: {_listed(table)}.")
+        raise ValueError(
+            f"Unknown {where} type {_validate.shown(chosen)}. Allowed: {_listed(table)}."
+        )
     given = _section(section.get(chosen), f"{where}.{chosen}")
     return chosen, {**table[chosen], **given}
 
@@ -315,6 +407,8 @@ def _build(
         return cls(*args, **fields)
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"`{where}.{kind}`: {exc}") from None
+    except _validate.CONSTRUCTION_ERRORS as exc:  # e.g. a value float64 cannot hold
+        raise _validate.construction_error(f"`{where}.{kind}`", exc) from exc
 
 
 # -- writing -------------------------------------------------------------------------------

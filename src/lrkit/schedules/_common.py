@@ -16,13 +16,14 @@ def split(xp: Any, step: Any, period: int | float) -> tuple[Any, Any]:
     the exact floating remainder (``fmod``), not ``step - q * period``, whose product
     rounds at large steps.
     """
-    return xp.floor_divide(step, period), xp.remainder(step, period)
+    return xp.divmod(step, period)
 
 
 def ratio(xp: Any, step: Any, period: int | float) -> Any:
     """``step / period`` as ``q + r / period``: the integer part stays exact in float32."""
-    q, r = split(xp, step, period)
-    return xp.to_float(q) + xp.to_float(r) / period
+    q, r = xp.divmod(step, period)
+    r = xp.to_float(r) / period  # (rebinding frees each array as soon as it is used)
+    return xp.to_float(q) + r
 
 
 def cosine_remaining(xp: Any, remaining: Any) -> Any:
@@ -31,6 +32,10 @@ def cosine_remaining(xp: Any, remaining: Any) -> Any:
     Written as ``sin(pi/2 * x)**2``: near the end of a decay (``x -> 0``) the value is
     computed from the remaining fraction directly, so it keeps its relative precision
     in float32 instead of losing it to ``1 + cos(...)`` cancelling.
+
+    The name is rebound at each step, so for an array passed as a temporary
+    (``cosine_remaining(xp, a / b)``) at most two arrays of its size are alive at once.
     """
-    s = xp.sin(HALF_PI * remaining)
-    return s * s
+    remaining = HALF_PI * remaining
+    remaining = xp.sin(remaining)
+    return remaining * remaining

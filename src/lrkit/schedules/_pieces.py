@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from fractions import Fraction
 from typing import Any
 
 from lrkit import _validate as v
@@ -116,6 +115,8 @@ def scaled(fraction: Number, total: int) -> Number:
     28.999999999999996) and ``(1/3) * 300`` is 100. Otherwise the exact product,
     rounded to float64.
     """
+    from fractions import Fraction  # here: `import lrkit` stays fast
+
     exact = Fraction(fraction) * total
     nearest = round(exact)
     if abs(exact - nearest) <= abs(total) * math.ulp(float(fraction)):
@@ -128,6 +129,8 @@ def fraction_of(fraction: Number, total: int, rounding: int) -> int:
     x = scaled(fraction, total)
     if isinstance(x, int):
         return x
+    from fractions import Fraction
+
     exact = Fraction(fraction) * total
     return math.ceil(exact) if rounding > 0 else math.floor(exact)
 

@@ -81,21 +81,33 @@ class CosineDecay(LearningRateSchedule):
         self.warmup_steps = v.nonnegative("warmup_steps", warmup_steps)
         self._decay = v.as_exact(self.decay_steps)
         self._warmup = v.as_exact(self.warmup_steps) if self.warmup_target is not None else 0
+        # constants of the formula, computed once: the decay's peak, 1 - alpha, the rise
+        target = self.warmup_target
+        self._peak = self.initial_learning_rate if target is None else target
+        self._one_minus_alpha = 1.0 - self.alpha
+        if self._warmup:
+            self._rise_by = self.warmup_target - self.initial_learning_rate
         self._freeze()
 
-    def _decayed(self, xp: Any, step: Any, peak: float) -> Any:
+    def _decayed(self, xp: Any, step: Any) -> Any:
         d = self._decay
-        remaining = xp.to_float(xp.maximum(d - step, 0)) / d
-        return peak * ((1.0 - self.alpha) * cosine_remaining(xp, remaining) + self.alpha)
+        # (the remaining fraction passed as a temporary: cosine_remaining frees it)
+        c = cosine_remaining(xp, xp.to_float(xp.maximum(d - step, 0)) / d)
+        return self._peak * (self._one_minus_alpha * c + self.alpha)
+
+    def _rising(self, xp: Any, step: Any) -> Any:
+        w = self._warmup
+        return self.initial_learning_rate + self._rise_by * (xp.to_float(xp.minimum(step, w)) / w)
+
+    def _decaying(self, xp: Any, step: Any) -> Any:
+        return self._decayed(xp, xp.since(step, self._warmup))
+
+    # the two phases, as plain functions of (self, xp, step): a tuple built once, and no
+    # reference cycle through bound methods
+    _phases = (_rising, _decaying)
 
     def _compute(self, xp: Any, step: Any) -> Any:
-        w = self._warmup
-        if self.warmup_target is None:
-            return self._decayed(xp, step, self.initial_learning_rate)
-        target = self.warmup_target
-        if w == 0:
-            return self._decayed(xp, step, target)
-        start = self.initial_learning_rate
-        rising = start + (target - start) * (xp.to_float(xp.minimum(step, w)) / w)
-        decaying = self._decayed(xp, xp.since(step, w), target)
-        return xp.where(step < w, rising, decaying)
+        if not self._warmup:
+            return self._decayed(xp, step)
+        # a Python number evaluates its phase only; an array, both (then selects)
+        return xp.select(self._phases, step >= self._warmup)(self, xp, step)

@@ -144,14 +144,16 @@ class CosineDecayRestarts(LearningRateSchedule):
         # eta_0 (1 - alpha): when it is 0 the restarts' peaks do not matter
         self._swing = self.initial_learning_rate * (1.0 - self.alpha)
         self._floor = self.initial_learning_rate * self.alpha
+        self._one_minus_alpha = 1.0 - self.alpha
         self._freeze()
 
     def _compute(self, xp: Any, step: Any) -> Any:
         if self._swing == 0:
             return self._floor
+        # (arrays are deleted as soon as they are used: fewer are alive at once)
         if self._t_mul == 1:
-            i, e = split(xp, step, self._first)
-            elapsed, length = xp.to_float(e), self._first
+            i, elapsed = split(xp, step, self._first)
+            elapsed, length = xp.to_float(elapsed), self._first
             peak = xp.pow(float(self._m_mul), xp.to_float(i))
         else:
             i = xp.search(xp.table(self._starts, step, rounding=1), step, right=True) - 1
@@ -161,6 +163,9 @@ class CosineDecayRestarts(LearningRateSchedule):
                 elapsed = xp.to_float(step) - xp.take(xp.table(self._starts), i)
             length = xp.take(xp.table(self._lengths), i)
             peak = xp.take(xp.table(self._peaks), i)
+        del i
         remaining = (length - elapsed) / length
+        del elapsed, length
         cosine = cosine_remaining(xp, remaining)
-        return self.initial_learning_rate * ((1.0 - self.alpha) * peak * cosine + self.alpha)
+        del remaining
+        return self.initial_learning_rate * (self._one_minus_alpha * peak * cosine + self.alpha)

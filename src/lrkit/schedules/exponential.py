@@ -8,7 +8,6 @@ from typing import Any
 from lrkit import _validate as v
 from lrkit.base import LearningRateSchedule
 from lrkit.registry import builtin
-from lrkit.schedules._common import split
 
 
 @builtin()
@@ -79,20 +78,32 @@ class ExponentialDecay(LearningRateSchedule):
         self._sign = math.copysign(1.0, init)
         self._freeze()
 
-    def _direct(self, xp: Any, q: Any, r: Any) -> Any:
-        out = self.initial_learning_rate * xp.pow(self.decay_rate, xp.to_float(q))
+    # the exponent is q + f: q whole periods (a float holding an integer) and the
+    # fraction f of the current period (unused with `staircase`)
+    def _direct(self, xp: Any, q: Any, f: Any) -> Any:
+        out = self.initial_learning_rate * xp.pow(self.decay_rate, q)
         if self.staircase:
             return out
-        return out * xp.pow(self.decay_rate, xp.to_float(r) / self._period)
+        return out * xp.pow(self.decay_rate, f)
 
-    def _logs(self, xp: Any, q: Any, r: Any) -> Any:
-        e = xp.to_float(q) if self.staircase else xp.to_float(q) + xp.to_float(r) / self._period
+    def _logs(self, xp: Any, q: Any, f: Any) -> Any:
+        e = q if self.staircase else q + f
         return self._sign * xp.exp(self._ln_init + e * self._ln_rate)
+
+    # the two forms, as plain functions of (self, xp, q, f): a tuple built once, and no
+    # reference cycle through bound methods
+    _branches = (_direct, _logs)
 
     def _compute(self, xp: Any, step: Any) -> Any:
         if not self.initial_learning_rate:
             return 0.0
-        q, r = split(xp, step, self._period)
+        if self.staircase:  # whole periods only: the remainder is not needed
+            q, f = xp.floor_divide(step, self._period), 0.0
+        else:
+            q, f = xp.divmod(step, self._period)  # as split(), without its call
+            f = xp.to_float(f) / self._period
         if self._q_safe == math.inf:
-            return self._direct(xp, q, r)
-        return xp.choose(q > self._q_safe, (self._direct, self._logs), xp, q, r)
+            return self._direct(xp, xp.to_float(q), f)
+        far = q > self._q_safe  # compared in integers, exactly
+        q = xp.to_float(q)  # (rebound: the integer array is freed)
+        return xp.select(self._branches, far)(self, xp, q, f)

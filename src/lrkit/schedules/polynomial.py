@@ -66,6 +66,8 @@ class PolynomialDecay(LearningRateSchedule):
         self._period = v.as_exact(self.decay_steps)
         self._low = float(min(self.initial_learning_rate, self.end_learning_rate))
         self._high = float(max(self.initial_learning_rate, self.end_learning_rate))
+        self._span = self.initial_learning_rate - self.end_learning_rate
+        self._start = float(self.initial_learning_rate)
         self._freeze()
 
     def _compute(self, xp: Any, step: Any) -> Any:
@@ -74,12 +76,14 @@ class PolynomialDecay(LearningRateSchedule):
             # D = d * max(1, ceil(t / d)); remaining = D - t = (-t) mod d, or d at t = 0.
             cycles = xp.maximum(-xp.floor_divide(-step, d), 1)
             remaining = xp.where(step == 0, d, xp.remainder(-step, d))
-            frac = xp.to_float(remaining) / (xp.to_float(cycles) * d)
+            f = xp.to_float(remaining) / (xp.to_float(cycles) * d)
         else:
-            frac = xp.to_float(xp.maximum(d - step, 0)) / d
-        start, end = self.initial_learning_rate, self.end_learning_rate
-        f = xp.pow(frac, self.power)
+            f = xp.to_float(xp.maximum(d - step, 0)) / d
+        f = xp.pow(f, self.power)
         # within [min, max] of the two rates despite rounding, and exactly the
-        # initial rate where the decay has not started (f == 1)
-        out = xp.minimum(xp.maximum(end + (start - end) * f, self._low), self._high)
-        return xp.where(f == 1.0, float(start), out)
+        # initial rate where the decay has not started (f == 1). (Each array is
+        # rebound as soon as it is used: few are alive at once.)
+        not_started = f == 1.0
+        f = self.end_learning_rate + self._span * f
+        f = xp.clip(f, self._low, self._high)
+        return xp.where(not_started, self._start, f)

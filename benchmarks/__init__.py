@@ -1,0 +1,1 @@
+"""lrkit's benchmarks: ``python -m benchmarks`` (see docs/performance.md)."""
