@@ -171,3 +171,10 @@ def as_exact(value: Number) -> Number:
     if type(value) is float and value.is_integer():
         return int(value)
     return value
+
+
+def at_most(name: str, value: Number, limit: Number) -> Number:
+    """``value`` (already checked), refused above ``limit``."""
+    if value > limit:
+        raise ValueError(f"Argument `{name}` must be <= {limit:g}. {_received(name, value)}")
+    return value

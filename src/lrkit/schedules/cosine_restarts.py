@@ -37,7 +37,13 @@ def restart_table(first: int | float, t_mul: float) -> tuple[tuple[Any, ...], tu
         if exact:
             nxt = first * (t**i - 1) // (t - 1)
         else:
-            tail = math.pow(t, i)
+            tail = _power(t, i)
+            if tail == math.inf:  # t**i overflows before the starts reach 2**64
+                raise ValueError(
+                    "Arguments `first_decay_steps` and `t_mul` make restart periods or starts "
+                    "beyond float64's range before step 2**64. Received: "
+                    f"first_decay_steps={first!r}, t_mul={t_mul!r}."
+                )
             nxt = first * (tail - 1.0) / (t - 1.0)
             if nxt >= limit:
                 break  # converged: 1 - t**i rounds to 1
@@ -56,7 +62,20 @@ def restart_table(first: int | float, t_mul: float) -> tuple[tuple[Any, ...], tu
         lengths.append(1)  # after the limit: one constant last "period"
     else:
         lengths.append(first * t ** (len(starts) - 1))
+    if any(not _fits(x) for x in (*starts[:-1], *lengths[:-1])) or not _fits(lengths[-1]):
+        raise ValueError(
+            "Arguments `first_decay_steps` and `t_mul` make restart periods or starts "
+            "beyond float64's range before step 2**64. Received: "
+            f"first_decay_steps={first!r}, t_mul={t_mul!r}."
+        )
     return tuple(starts), tuple(lengths)
+
+
+def _fits(x: Any) -> bool:
+    try:
+        return math.isfinite(float(x))
+    except OverflowError:
+        return False
 
 
 def _power(m: float, i: int) -> float:

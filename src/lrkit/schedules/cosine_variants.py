@@ -102,7 +102,7 @@ class Cosine(LearningRateSchedule):
         self.decay_steps = v.positive("decay_steps", decay_steps)
         self.alpha = v.number("alpha", alpha)
         self.exponent = v.positive("exponent", exponent)
-        self.waves = v.positive("waves", waves)
+        self.waves = v.at_most("waves", v.positive("waves", waves), 1e6)
         self.cycles = v.number("cycles", cycles)
         self._n = integer("cycles", cycles, 1)
         self.warmup_steps = v.nonnegative("warmup_steps", warmup_steps)

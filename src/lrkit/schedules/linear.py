@@ -273,13 +273,18 @@ def _knots(value: Any) -> tuple[tuple[int | float, float], ...]:
     if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
         raise TypeError(
             "Argument `knots` must be a list of (step, value) pairs, not "
-            f"{type(value).__name__}. Received: knots={value!r}."
+            f"{type(value).__name__}. Received: knots={v.shown(value)}."
         )
     out = []
     for i, pair in enumerate(value):
-        if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
+        if (
+            isinstance(pair, (str, bytes, Mapping))
+            or not hasattr(pair, "__len__")
+            or len(pair) != 2
+        ):
             raise TypeError(
-                f"Argument `knots` must hold (step, value) pairs. Received: knots[{i}]={pair!r}."
+                "Argument `knots` must hold (step, value) pairs. "
+                f"Received: knots[{i}]={v.shown(pair)}."
             )
         out.append((v.number(f"knots[{i}][0]", pair[0]), v.number(f"knots[{i}][1]", pair[1])))
     if not out:

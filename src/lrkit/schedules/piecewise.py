@@ -48,8 +48,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         if len(b) != len(vals) - 1:
             raise ValueError(
                 "The length of boundaries should be 1 less than the length of values. "
-                f"Received: boundaries={list(b)} of length {len(b)}, and "
-                f"values={list(vals)} of length {len(vals)}."
+                f"Received: boundaries={v.shown(list(b))} of length {len(b)}, and "
+                f"values={v.shown(list(vals))} of length {len(vals)}."
             )
         for i in range(1, len(b)):
             if not b[i - 1] < b[i]:

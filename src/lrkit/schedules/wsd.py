@@ -125,7 +125,7 @@ class WarmupStableDecay(LearningRateSchedule):
         self.decay_shape = choice("decay_shape", decay_shape, SHAPES)
         self.alpha = v.number("alpha", alpha)
         self.warmup_learning_rate = v.optional_number("warmup_learning_rate", warmup_learning_rate)
-        self.waves = v.positive("waves", waves)
+        self.waves = v.at_most("waves", v.positive("waves", waves), 1e6)
         self.name = v.schedule_name(name, "WarmupStableDecay")
         self._w, self._s, self._d = self._phases()
         self._floor = self.alpha * self.initial_learning_rate
