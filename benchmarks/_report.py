@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +87,8 @@ class Report:
         self.targets.append(Target(case.group, case.name, what, value, limit, kind))
 
     def skip(self, group: str, case: str, contender: str, reason: str) -> None:
+        # one line of plain text (Keras's messages hold newlines and terminal escapes)
+        reason = re.sub(r"\x1b\[[0-9;]*m|\[[0-9;]*m", "", reason).strip().splitlines()[0]
         self.skipped.append({"group": group, "case": case, "contender": contender,
                              "reason": reason})
 
@@ -135,25 +138,37 @@ class Report:
         return "\n".join(lines)
 
     def markdown(self) -> str:
-        """The ratios as Markdown tables, one per group (for docs/performance.md)."""
+        """Markdown tables for docs/performance.md: per group, each case a row with its
+        baseline's time and every contender's ratio to it (min over repeats)."""
         out: list[str] = []
-        group = None
+        groups: dict[str, list[Case]] = {}
         for case in self.cases:
-            if case.group != group:
-                group = case.group
-                out += ["", f"### {group}", "", "| case | contender | time | ratio | median |",
-                        "|---|---|---:|---:|---:|"]
-            for i, (impl, t) in enumerate(case.timings.items()):
-                name = f"{case.name} ({case.unit}; vs {case.baseline})" if i == 0 else ""
-                out.append(f"| {name} | {impl} | {_time(t.min)} | {case.ratio(impl):.2f}x | "
-                           f"{case.ratio(impl, median=True):.2f}x |")
-            for k, v in case.metrics.items():
-                out.append(f"| | *{k}* | {v:.4g} | | |")
+            groups.setdefault(case.group, []).append(case)
+        for group, cases in groups.items():
+            contenders: list[str] = []
+            for case in cases:
+                contenders += [k for k in case.timings if k not in contenders]
+            out += ["", f"### {group}", "",
+                    "| case | baseline: time | " + " | ".join(contenders) + " |",
+                    "|---|---|" + "---:|" * len(contenders)]
+            notes: list[str] = []
+            for case in cases:
+                cells = [_ratio(case.ratio(k)) if k in case.timings else "" for k in contenders]
+                base = f"{case.baseline}: {_time(case.timings[case.baseline].min)}"
+                out.append(f"| {case.name} ({case.unit}) | {base} | " + " | ".join(cells) + " |")
+                notes += [f"{case.name}: {k}: {v:.4g}" for k, v in case.metrics.items()]
+                notes += [f"{case.name}: {n}" for n in case.notes]
+            if notes:
+                out += [""] + [f"- {n}" for n in notes]
         out += ["", "### targets", "", "| | target | measured |", "|---|---|---|"]
         for t in self.targets:
             out.append(f"| {'met' if t.met else '**missed**'} | {t.group}/{t.case}: {t.what} | "
                        f"{t.shown()} |")
         return "\n".join(out)
+
+
+def _ratio(r: float) -> str:
+    return f"{r:,.0f}x" if r >= 100 else f"{r:.2f}x"
 
 
 def _time(seconds: float) -> str:

@@ -146,7 +146,7 @@ def run(report: Report, settings: Settings) -> None:
                 min(seconds), sorted(seconds)[len(seconds) // 2], len(seconds))
             metrics[f"{who} HLO instructions, {len(b)} boundaries"] = ops
             metrics[f"{who} HLO characters, {len(b)} boundaries"] = chars
-    case = report.add(Case("jax", "PiecewiseConstantDecay: jit(schedule) program", "compile",
+    case = report.add(Case("jax program", "PiecewiseConstantDecay: jit(schedule)", "compile",
                            "lrkit, 10 boundaries", timings, metrics))
     ours10 = metrics["lrkit HLO instructions, 10 boundaries"]
     ours1000 = metrics["lrkit HLO instructions, 1000 boundaries"]

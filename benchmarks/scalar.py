@@ -70,7 +70,7 @@ def run(report: Report, settings: Settings) -> None:
         "CosineDecay(warmup_target)": loop_timer(
             by_name["CosineDecay(warmup_target)"].lrkit(), steps),
     }
-    case = report.add(Case("scalar", "composition (lrkit)", "call", "CosineDecay",
+    case = report.add(Case("scalar composition", "lrkit", "call", "CosineDecay",
                            compare(timers, settings, per_unit=len(steps))))
     for name in ("Warmup(CosineDecay)", "CosineDecay(warmup_target)"):
         report.target(case, f"{name} / CosineDecay", case.ratio(name), COMPOSITION_TARGET)

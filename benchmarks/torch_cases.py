@@ -72,7 +72,7 @@ def run(report: Report, settings: Settings) -> None:
             _optimizer(torch), milestones=[b + 1 for b in PW1000[0]], gamma=0.995),
     }
     timings = compare({k: call_timer(_stepper(s)) for k, s in others.items()}, settings)
-    report.add(Case("torch", "scheduler.step(): other schedules", "step",
+    report.add(Case("torch, more schedulers", "scheduler.step()", "step",
                     "torch CosineAnnealingLR", timings))
 
 

@@ -28,13 +28,13 @@ def _expected_cases() -> set[tuple[str, str]]:
     finally:
         sys.path.remove(str(ROOT))
     cases = {("startup", "new interpreter")}
-    cases |= {("scalar", n) for n in NAMES} | {("scalar", "composition (lrkit)")}
+    cases |= {("scalar", n) for n in NAMES} | {("scalar composition", "lrkit")}
     cases |= {("numpy", n) for n in NAMES}
     for name in jax_cases.CASES:
         cases |= {("jax", f"train step: {name}"), ("jax", f"compile: {name}")}
-    cases.add(("jax", "PiecewiseConstantDecay: jit(schedule) program"))
+    cases.add(("jax program", "PiecewiseConstantDecay: jit(schedule)"))
     cases |= {("torch", "scheduler.step(): CosineDecay"),
-              ("torch", "scheduler.step(): other schedules")}
+              ("torch, more schedulers", "scheduler.step()")}
     return cases
 
 
@@ -59,10 +59,12 @@ def test_quick_benchmark_measures_every_case(tmp_path):
             assert t["min_s"] > 0 and t["median_s"] >= t["min_s"], (group, name, contender)
             assert t["samples"] >= 1
         assert all(r > 0 for r in case["ratios"].values()), (group, name)
-    # lrkit is measured in every case that is not the start-up's
+    # lrkit and the hand-written baselines are measured in every case
     for (group, name), case in cases.items():
-        if group in ("scalar", "numpy") and name != "composition (lrkit)":
+        if group in ("scalar", "numpy"):
             assert "lrkit" in case["timings"], (group, name)
+            assert {"hand-written object", "bare function"} <= set(case["timings"]) or (
+                group == "numpy" and "hand-written NumPy" in case["timings"]), (group, name)
     assert report["targets"] and all(t["value"] > 0 for t in report["targets"])
 
 
