@@ -178,3 +178,14 @@ def at_most(name: str, value: Number, limit: Number) -> Number:
     if value > limit:
         raise ValueError(f"Argument `{name}` must be <= {limit:g}. {_received(name, value)}")
     return value
+
+
+def increasing(name: str, values: tuple[Number, ...]) -> tuple[Number, ...]:
+    """``values`` (already checked numbers), refused unless strictly increasing."""
+    for i in range(1, len(values)):
+        if not values[i - 1] < values[i]:
+            raise ValueError(
+                f"Argument `{name}` must be strictly increasing. Received: "
+                f"{name}[{i - 1}]={values[i - 1]!r}, {name}[{i}]={values[i]!r}."
+            )
+    return values

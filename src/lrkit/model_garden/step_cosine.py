@@ -73,15 +73,10 @@ class StepCosineDecayWithOffset(LearningRateSchedule):
         if len(b) != len(vals):
             raise ValueError(
                 "Arguments `boundaries` and `values` must have the same length (one value "
-                f"per level). Received: boundaries={list(b)} of length {len(b)}, and "
-                f"values={list(vals)} of length {len(vals)}."
+                f"per level). Received: boundaries={v.shown(list(b))} of length {len(b)}, and "
+                f"values={v.shown(list(vals))} of length {len(vals)}."
             )
-        for i in range(1, len(b)):
-            if not b[i - 1] < b[i]:
-                raise ValueError(
-                    "Argument `boundaries` must be strictly increasing. "
-                    f"Received: boundaries[{i - 1}]={b[i - 1]!r}, boundaries[{i}]={b[i]!r}."
-                )
+        v.increasing("boundaries", b)
         self.boundaries = raw
         self.values = vals
         self.offset = v.number("offset", offset)

@@ -51,12 +51,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                 f"Received: boundaries={v.shown(list(b))} of length {len(b)}, and "
                 f"values={v.shown(list(vals))} of length {len(vals)}."
             )
-        for i in range(1, len(b)):
-            if not b[i - 1] < b[i]:
-                raise ValueError(
-                    "Argument `boundaries` must be strictly increasing. "
-                    f"Received: boundaries[{i - 1}]={b[i - 1]!r}, boundaries[{i}]={b[i]!r}."
-                )
+        v.increasing("boundaries", b)
         self.boundaries = b
         self.values = vals
         self.name = v.schedule_name(name, "PiecewiseConstant")
