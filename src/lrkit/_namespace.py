@@ -11,8 +11,10 @@ the operations below. ``xp`` is either
   step's integer dtype for discrete logic, and floating results use the step's
   floating dtype, or the library's default float for integer steps.
 
-Both expose: ``floor_divide``, ``remainder``, ``divmod`` (both at once: one pass over
-an array where the library has it), ``to_float``, ``where``, ``minimum``,
+Both expose ``wide`` (whether floats are float64: integers up to 2**53 convert
+exactly, so a formulation that float32 needs may be left out) and ``floor_divide``,
+``remainder``, ``divmod`` (both at once: one pass over an array where the library
+has it), ``to_float``, ``where``, ``minimum``,
 ``maximum``, ``clip`` (``minimum(maximum(x, low), high)``, in one operation),
 ``since`` (``max(step - start, 0)``), ``pow``, ``exp``, ``log``, ``sqrt``,
 ``sin``, ``cos``, ``tanh``, ``table`` (a lookup table comparable with the step),
@@ -79,6 +81,11 @@ def _choose(index: int, branches: Sequence[Callable[..., Any]], *args: Any) -> A
     return branches[index](*args)
 
 
+def _opaque(xp: Any, formula: Callable[[Any, Any], Any], step: Any) -> Any:
+    """``formula(xp, step)``: a formula of a foreign class, called as it is."""
+    return formula(xp, step)
+
+
 class _Scalar:
     """Operations on Python numbers (float64 for reals, exact ``int`` for integers).
 
@@ -93,6 +100,7 @@ class _Scalar:
     def __init__(self) -> None:
         ops = dict(
             is_array=False,
+            wide=True,
             floor_divide=operator.floordiv,
             remainder=operator.mod,
             divmod=divmod,
@@ -114,6 +122,7 @@ class _Scalar:
             take=operator.getitem,
             select=operator.getitem,  # branches[index]: the branch itself
             choose=_choose,
+            opaque=functools.partial(_opaque, self),
         )
         for name, op in ops.items():
             setattr(self, name, op)
@@ -168,6 +177,8 @@ class ArrayOps:
             self.float_dtype = dtype if xp.finfo(dtype).bits >= 32 else xp.float32
         else:
             raise TypeError(f"A step must hold real numbers; got an array of dtype {dtype}.")
+        #: whether floats are float64 (or wider): integers up to 2**53 convert exactly
+        self.wide = xp.finfo(self.float_dtype).bits >= 64
         for name in ("floor_divide", "remainder", "exp", "log", "sqrt", "sin", "cos", "tanh"):
             setattr(self, name, getattr(xp, name))
         # NumPy's and JAX's divmod (not PyTorch's); clip (not in every namespace lrkit
@@ -297,24 +308,76 @@ class ArrayOps:
         flat = self.xp.reshape(index, (-1,))
         return self.xp.reshape(self.xp.take(table, flat), index.shape)
 
+    def opaque(self, formula: Callable[[Any, Any], Any], step: Any) -> Any:
+        """``formula(self, step)``: a formula of a foreign class, called as it is."""
+        return formula(self, step)
+
     def select(self, branches: Sequence[Callable[..., Any]], index: Any) -> Callable[..., Any]:
         """A function of the branches' arguments giving :meth:`choose`'s result."""
         return functools.partial(self.choose, index, branches)
 
     def choose(self, index: Any, branches: Sequence[Callable[..., Any]], *args: Any) -> Any:
-        """Elementwise ``branches[index](*args)``: each branch is evaluated on every
-        element, then selected. On NumPy only the branches some element picks are
-        evaluated (the index is at hand); elsewhere (e.g. under ``jax.jit``) all are."""
-        xp = self.xp
-        used = range(len(branches))
+        """Elementwise ``branches[index](*args)``.
+
+        On NumPy (the index is at hand) each branch is evaluated only on the elements
+        that pick it, and written into one output array: where the index never
+        decreases along the steps (an ``arange``: phases in order) the elements of a
+        branch are one slice, so the branch gets views and no copy is made; otherwise
+        they are gathered with a mask. Elsewhere (e.g. under ``jax.jit``, where the
+        index is not known) every branch is evaluated on every element, then selected.
+        """
         if self.concrete and index.size:
-            used = range(int(xp.min(index)), int(xp.max(index)) + 1)
-        out = branches[used[0]](*args)
-        for i in used[1:]:
+            return self._choose_pieces(index, branches, args)
+        return self._choose_all(index, branches, args)
+
+    def _choose_all(self, index: Any, branches: Sequence[Callable[..., Any]],
+                    args: tuple[Any, ...]) -> Any:
+        xp = self.xp
+        out = branches[0](*args)
+        for i in range(1, len(branches)):
             # a boolean index (two branches) is the condition itself
             cond = index if index.dtype == xp.bool else index >= i
             out = self.where(cond, branches[i](*args), out)
         return out
+
+    def _choose_pieces(self, index: Any, branches: Sequence[Callable[..., Any]],
+                       args: tuple[Any, ...]) -> Any:
+        xp = self.xp
+        flat = xp.reshape(index, (-1,))
+        low, high = int(xp.min(flat)), int(xp.max(flat))
+        if low == high:
+            return branches[low](*args)
+        # the arguments that hold one value per step, flattened (views)
+        per_step = [hasattr(a, "shape") and tuple(a.shape) == tuple(index.shape) for a in args]
+        if not any(per_step):  # branches that take the steps some other way: select
+            return self._choose_all(index, branches, args)
+        flat_args = [xp.reshape(a, (-1,)) if p else a for a, p in zip(args, per_step, strict=True)]
+        n = flat.shape[0]
+        if bool(xp.all(flat[1:] >= flat[:-1])):
+            ends = [int(e) for e in
+                    xp.searchsorted(flat, xp.arange(low, high + 2, device=self.device))]
+            pieces = [(ends[k + 1] - ends[k], i, slice(ends[k], ends[k + 1]))
+                      for k, i in enumerate(range(low, high + 1))]
+        else:
+            pieces = []
+            for i in range(low, high + 1):
+                mask = flat == i
+                pieces.append((int(xp.sum(mask)), i, mask))
+        # the largest piece first, before the output is allocated: the peak is then
+        # that piece's temporaries, or the output and one piece, not both
+        pieces.sort(key=lambda piece: -piece[0])
+        out = None
+        for size, i, where in pieces:
+            if not size:
+                continue
+            part = [a[where] if p else a for a, p in zip(flat_args, per_step, strict=True)]
+            value = branches[i](*part)
+            del part
+            if out is None:
+                out = xp.empty((n,), dtype=self.float_dtype, device=self.device)
+            out[where] = value
+            del value
+        return xp.reshape(out, tuple(index.shape))
 
     def finish(self, out: Any, shape: tuple[int, ...]) -> Any:
         """The result as an array of the float dtype, of the step's shape."""

@@ -8,6 +8,7 @@ import numbers
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from lrkit._namespace import SCALAR, ArrayOps
+from lrkit.registry import OWN
 
 
 @runtime_checkable
@@ -44,9 +45,21 @@ class LearningRateSchedule:
     _schedule_keys: ClassVar[frozenset[str]] = frozenset()
 
     def __call__(self, step: Any) -> Any:
+        """The learning rate at ``step``.
+
+        The instance's ``_call`` computes it: the method below, or, for lrkit's own
+        (immutable) classes after their first call, the formula recorded as one
+        straight-line function of the step with the checks of ``_call`` written in
+        (see :mod:`lrkit._straight`): same operations, same results, less overhead.
+        (``__call__`` stays a plain method, which ``torch.compile`` traces.) A
+        subclass that defines ``__call__`` (Keras's way) replaces all this.
+        """
+        return self._call(step)
+
+    def _call(self, step: Any) -> Any:
         if type(step) is int and step >= 0:
             try:
-                out = float(self._compute(SCALAR, step))
+                out = self._scalar(step)
             except OverflowError:
                 raise _overflow(self, step) from None
             if out - out == 0.0:  # finite: inf - inf and nan - nan are nan
@@ -60,11 +73,38 @@ class LearningRateSchedule:
             f"Learning rate schedule '{type(self).__name__}' must override `__call__(self, step)`."
         )
 
+    def _scalar(self, step: Any) -> float:
+        """The formula at a Python-number step, as a float.
+
+        For lrkit's own (immutable) classes, the first call records the formula (see
+        :mod:`lrkit._straight`) and installs, on the instance, the recorded
+        ``_scalar`` and ``_call``. A user's subclass is computed as it is.
+        """
+        if self._recorded or type(self) not in OWN or not self._frozen:
+            return float(self._compute(SCALAR, step))
+        from lrkit._straight import Untraceable, straight_call
+
+        # (the not-recordable mark first: a failing recording is not retried)
+        object.__setattr__(self, "_recorded", True)
+        try:
+            call, formula = straight_call(
+                self._compute, self._call_other, functools.partial(_overflow, self)
+            )
+        except Untraceable:
+            return float(self._compute(SCALAR, step))
+        object.__setattr__(self, "_recorded", False)
+        object.__setattr__(self, "_scalar", formula)
+        object.__setattr__(self, "_call", call)
+        return formula(step)
+
+    # whether `_scalar` tried to record the formula and could not (or is recording it)
+    _recorded: ClassVar[bool] = False
+
     def _call_other(self, step: Any) -> Any:
         if isinstance(step, numbers.Real) and not isinstance(step, bool):
             s = _scalar_step(step)
             try:
-                out = float(self._compute(SCALAR, s))
+                out = self._scalar(s)
             except OverflowError:
                 raise _overflow(self, step) from None
             if out - out == 0.0:
@@ -241,28 +281,32 @@ def evaluate(schedule: Any, xp: Any, step: Any) -> Any:
     """``schedule`` at ``step`` inside another schedule's formula.
 
     lrkit's own schedules share the caller's namespace (no re-dispatch, no
-    re-validation); any other callable, such as a user's Keras-style schedule, is
-    simply called with the step.
+    re-validation); a user's subclass with a ``_compute`` gets the namespace too,
+    and any other callable, such as a user's Keras-style schedule, is simply called
+    with the step.
     """
-    if isinstance(schedule, LearningRateSchedule) and (
-        type(schedule)._compute is not LearningRateSchedule._compute
-    ):
-        return schedule._compute(xp, step)
-    return schedule(step)
+    return formula(schedule)(xp, step)
 
 
 def formula(schedule: Any) -> Any:
     """:func:`evaluate` for one ``schedule``, resolved once: a function ``(xp, step)``.
 
     A composition looks it up at construction, so that its calls pay no dispatch:
-    an lrkit schedule's bound ``_compute``, or for any other callable a call with
-    the step.
+    an lrkit schedule's bound ``_compute``. Anything else (a user's subclass, any
+    callable) goes through ``xp.opaque``, so that a recorded formula calls it as it
+    is at every call (it may change) instead of copying what it did once.
     """
+    if type(schedule) in OWN:
+        return schedule._compute
     if isinstance(schedule, LearningRateSchedule) and (
         type(schedule)._compute is not LearningRateSchedule._compute
     ):
-        return schedule._compute
-    return functools.partial(_called, schedule)
+        return functools.partial(_opaque, schedule._compute)
+    return functools.partial(_opaque, functools.partial(_called, schedule))
+
+
+def _opaque(inner: Any, xp: Any, step: Any) -> Any:
+    return xp.opaque(inner, step)
 
 
 def _called(schedule: Any, xp: Any, step: Any) -> Any:

@@ -20,7 +20,15 @@ def split(xp: Any, step: Any, period: int | float) -> tuple[Any, Any]:
 
 
 def ratio(xp: Any, step: Any, period: int | float) -> Any:
-    """``step / period`` as ``q + r / period``: the integer part stays exact in float32."""
+    """``step / period``, within an ulp or two of the exact quotient.
+
+    In float64 (Python numbers, float64 arrays) an integer step converts exactly up
+    to 2**53, so one division is correctly rounded, and cheapest. In a narrower float
+    (float32 holds integers exactly up to 2**24 only) it is ``q + r / period``, so the
+    integer part stays exact.
+    """
+    if xp.wide:
+        return xp.to_float(step) / period
     q, r = xp.divmod(step, period)
     r = xp.to_float(r) / period  # (rebinding frees each array as soon as it is used)
     return xp.to_float(q) + r

@@ -1,0 +1,74 @@
+"""On NumPy a branch of a formula is evaluated only on the steps that pick it.
+
+``ArrayOps.choose`` gives each branch a slice of the steps (when the branch index never
+decreases along them, as for an ``arange``) or a masked copy (any other order), and
+writes the results into one output. Whatever the order and shape of the steps, every
+element equals the schedule at that step as a Python number (the float64 truth).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import lrkit
+import lrkit.model_garden as mg
+from conftest import require
+
+SCHEDULES = [
+    lrkit.Warmup(lrkit.CosineDecay(1.0, 300), 50),
+    lrkit.CosineDecay(0.0, 300, warmup_target=1.0, warmup_steps=40),
+    lrkit.Join([lrkit.Constant(0.1), lrkit.ExponentialDecay(0.5, 30, 0.5),
+                lrkit.CosineDecay(0.2, 100)], [60, 200]),
+    lrkit.ExponentialDecay(1.0, 1, 0.25),  # the logarithmic branch from step ~505 on
+    mg.LinearWarmup(mg.CosineDecayWithOffset(initial_learning_rate=0.1, decay_steps=300),
+                    warmup_steps=30, warmup_learning_rate=0.0),
+    mg.PolynomialWarmUp(mg.ExponentialDecayWithOffset(initial_learning_rate=0.1,
+                                                      decay_steps=30, decay_rate=0.5),
+                        warmup_steps=30, power=2.0),
+]
+
+
+@pytest.fixture(scope="module")
+def np():
+    return require("numpy")
+
+
+def _truth(np, s, steps):
+    return np.asarray([s(int(t)) for t in steps.reshape(-1)]).reshape(steps.shape)
+
+
+@pytest.mark.parametrize("s", SCHEDULES, ids=lambda s: type(s).__name__)
+def test_any_order_and_shape_gives_the_python_values(np, s):
+    rng = np.random.default_rng(0)
+    ordered = np.arange(1000)
+    for steps in (ordered, rng.permutation(ordered), ordered[::-1].copy(),
+                  rng.permutation(ordered).reshape(20, 50), ordered.reshape(50, 20),
+                  np.full(7, 45), np.asarray([0]), np.asarray([999, 0, 999, 0])):
+        out = s(steps)
+        assert out.shape == steps.shape and out.dtype == np.float64
+        # the same float64 operations as the Python path (NumPy's pow may differ from
+        # libm's by an ulp)
+        np.testing.assert_allclose(out, _truth(np, s, steps), rtol=4.5e-16, atol=0)
+
+
+def test_float32_steps_keep_their_dtype(np):
+    s = SCHEDULES[0]
+    steps = np.random.default_rng(1).permutation(np.arange(400, dtype=np.float32))
+    out = s(steps)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, _truth(np, s, steps), rtol=3e-7, atol=1e-7)
+
+
+def test_a_warmup_over_ten_million_steps_peaks_near_three_results(np):
+    """Each phase only on its own steps: the peak is one phase's temporaries (about
+    three arrays of its size), not both phases' results and the output at once (the
+    4.1 results a `where` of the two phases needs)."""
+    import tracemalloc
+
+    s = lrkit.Warmup(lrkit.CosineDecay(1.0, 9_000_000), 1_000_000)
+    steps = np.arange(10_000_000)
+    tracemalloc.start()
+    out = s(steps)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak / out.nbytes < 3.5, peak / out.nbytes
