@@ -241,24 +241,6 @@ class _Recording:
             return self.rec.emit(f"{self.rec.ref(a)} ** {b.ref}", True)
         return self._unary(SCALAR.pow, a, b)
 
-    def exp(self, x: Any) -> Any:
-        return self._unary(SCALAR.exp, x)
-
-    def log(self, x: Any) -> Any:
-        return self._unary(SCALAR.log, x)
-
-    def sqrt(self, x: Any) -> Any:
-        return self._unary(SCALAR.sqrt, x)
-
-    def sin(self, x: Any) -> Any:
-        return self._unary(SCALAR.sin, x)
-
-    def cos(self, x: Any) -> Any:
-        return self._unary(SCALAR.cos, x)
-
-    def tanh(self, x: Any) -> Any:
-        return self._unary(SCALAR.tanh, x)
-
     def floor_divide(self, a: Any, b: Any) -> Any:
         return a // b
 
@@ -329,6 +311,22 @@ class _Recording:
         if not isinstance(step, _Sym):
             return formula(SCALAR, step)
         return self.rec.call(formula, SCALAR, step)
+
+
+def _math(name: str) -> Callable[[_Recording, Any], Any]:
+    fn = getattr(SCALAR, name)
+
+    def op(self: _Recording, x: Any) -> Any:
+        return self._unary(fn, x)
+
+    op.__name__ = name
+    return op
+
+
+# xp.exp, xp.log, ...: math's functions, called in the recorded text
+for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh"):
+    setattr(_Recording, _name, _math(_name))
+del _name
 
 
 @functools.lru_cache(maxsize=256)
