@@ -340,3 +340,27 @@ def test_lightning_config_trains_and_resumes_exactly(tmp_path):
     fit(tail, 12, ckpt_path=tmp_path / "step=8.ckpt")
     assert head.seen + tail.seen == full.seen  # bit for bit
     assert torch.equal(tail.layer.weight, full.layer.weight)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_a_python_int_step_inside_torch_compile_traces_the_recorded_formula():
+    """`s(step)` with a Python int inside a compiled function: Dynamo traces the
+    recorded straight-line formula (fullgraph), gives the schedule's values, and
+    compiles a few graphs (the int first specialized, then symbolic; one per branch
+    taken), not one per step."""
+    torch = require("torch")
+    import torch._dynamo.testing
+
+    s = lrkit.Warmup(lrkit.CosineDecay(1.0, 100), 10)
+    s(0)  # recorded
+    torch._dynamo.reset()
+    counter = torch._dynamo.testing.CompileCounter()
+
+    @torch.compile(backend=counter, fullgraph=True)
+    def scaled(x, step):
+        return x * s(step)
+
+    steps = range(1, 60)
+    got = [scaled(torch.ones((), dtype=torch.float64), t).item() for t in steps]
+    assert got == [s(t) for t in steps]
+    assert counter.frame_count <= 8, counter.frame_count

@@ -188,7 +188,6 @@ class _Recorder:
             self.lines = []
             value = branch(*args)
             if not (_number(value) or isinstance(value, _Sym)):
-                self.lines = outer
                 raise Untraceable(f"a branch gave {type(value).__name__}, not a number")
             self.lines.append(f"{out} = {self.ref(value)}")
             bodies.append(self.lines)
@@ -339,7 +338,7 @@ def _maker(source: str) -> Callable[..., Any]:
     return namespace["_make"]
 
 
-def _record(compute: Callable[[Any, Any], Any]) -> tuple[_Recorder, list[str], str]:
+def _record(compute: Callable[[Any, Any], Any]) -> tuple[_Recorder, str]:
     rec = _Recorder()
     try:
         out = compute(_Recording(rec), _Sym("step", rec))
@@ -351,7 +350,7 @@ def _record(compute: Callable[[Any, Any], Any]) -> tuple[_Recorder, list[str], s
         raise Untraceable(f"{type(exc).__name__}: {exc}") from None
     if len(rec.lines) > MAX_LINES:
         raise Untraceable(f"{len(rec.lines)} lines")
-    return rec, rec.lines, result
+    return rec, result
 
 
 def straight_line(compute: Callable[[Any, Any], Any]) -> Callable[[Any], float]:
@@ -365,18 +364,11 @@ def straight_line(compute: Callable[[Any, Any], Any]) -> Callable[[Any], float]:
     >>> f(5) == s._compute(SCALAR, 5), f(60) == s._compute(SCALAR, 60)
     (True, True)
     """
-    rec, lines, result = _record(compute)
-    names = ", ".join(f"_k{i}" for i in range(len(rec.constants)))
-    source = "\n".join([
-        f"def _make({names}):",
-        "    def formula(step):",
-        *(f"        {line}" for line in lines),
-        f"        return {result}",
-        "    return formula",
-        "",
-    ])
-    fn: Callable[[Any], float] = _maker(source)(*rec.constants)
-    return fn
+    return straight_call(compute, _unused, _unused)[1]
+
+
+def _unused(step: Any) -> Any:
+    raise AssertionError("straight_line's function calls no fallback")
 
 
 def straight_call(
@@ -389,10 +381,11 @@ def straight_call(
     The first is ``LearningRateSchedule._call`` with the formula written in: for an
     ``int`` step >= 0 it computes the rate and checks that it is finite (else
     ``overflow(step)`` is raised, as for an ``OverflowError`` of the formula); any
-    other step goes to ``other(step)``. The second is :func:`straight_line`'s function.
+    other step goes to ``other(step)``. The second is the formula alone (as
+    :func:`straight_line` gives it).
     """
-    rec, lines, result = _record(compute)
-    k = rec.constant
+    rec, result = _record(compute)
+    lines, k = rec.lines, rec.constant
     is_int, zero, finite = f"{k(type)}(step) is {k(int)}", k(0), k(0.0)
     names = ", ".join(f"_k{i}" for i in range(len(rec.constants)))
     source = "\n".join([
