@@ -349,12 +349,12 @@ def test_a_python_int_step_inside_torch_compile_traces_the_recorded_formula():
     compiles a few graphs (the int first specialized, then symbolic; one per branch
     taken), not one per step."""
     torch = require("torch")
-    import torch._dynamo.testing
+    from torch._dynamo.testing import CompileCounter
 
     s = lrkit.Warmup(lrkit.CosineDecay(1.0, 100), 10)
     s(0)  # recorded
     torch._dynamo.reset()
-    counter = torch._dynamo.testing.CompileCounter()
+    counter = CompileCounter()
 
     @torch.compile(backend=counter, fullgraph=True)
     def scaled(x, step):

@@ -20,7 +20,7 @@ import lrkit.model_garden
 from lrkit import _straight as straight
 from lrkit._namespace import SCALAR
 from lrkit._straight import Untraceable, straight_line
-from lrkit.registry import OWN
+from lrkit.registry import _OWN
 from lrkit.spec import parse_spec
 
 # every class lrkit defines, several configurations each (the branches of each formula)
@@ -162,7 +162,7 @@ def test_calls_use_the_recorded_formula(spec):
 
 def test_every_lrkit_class_is_covered():
     covered = {type(parse_spec(s)) for s in SPECS}
-    assert covered == OWN, sorted(c.__name__ for c in OWN - covered)
+    assert covered == _OWN, sorted(c.__name__ for c in _OWN - covered)
 
 
 def test_overflow_is_raised_the_same_way():

@@ -8,7 +8,7 @@ import numbers
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from lrkit._namespace import SCALAR, ArrayOps
-from lrkit.registry import OWN
+from lrkit.registry import _OWN
 
 
 @runtime_checkable
@@ -80,7 +80,7 @@ class LearningRateSchedule:
         :mod:`lrkit._straight`) and installs, on the instance, the recorded
         ``_scalar`` and ``_call``. A user's subclass is computed as it is.
         """
-        if self._recorded or type(self) not in OWN or not self._frozen:
+        if self._recorded or type(self) not in _OWN or not self._frozen:
             return float(self._compute(SCALAR, step))
         from lrkit._straight import Untraceable, straight_call
 
@@ -296,7 +296,7 @@ def formula(schedule: Any) -> Any:
     callable) goes through ``xp.opaque``, so that a recorded formula calls it as it
     is at every call (it may change) instead of copying what it did once.
     """
-    if type(schedule) in OWN:
+    if type(schedule) in _OWN:
         return schedule._compute
     if isinstance(schedule, LearningRateSchedule) and (
         type(schedule)._compute is not LearningRateSchedule._compute

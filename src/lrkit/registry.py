@@ -18,7 +18,7 @@ _BY_KEY: dict[str, type] = {}
 # class -> (module, class_name, registered_name) as written by `serialize`
 _SERIAL: dict[type, tuple[str | None, str, str | None]] = {}
 #: lrkit's own classes: immutable once built, and their formulas use only the namespace
-OWN: set[type] = set()
+_OWN: set[type] = set()
 
 
 def builtin(module: str = KERAS_MODULE) -> Callable[[T], T]:
@@ -30,7 +30,7 @@ def builtin(module: str = KERAS_MODULE) -> Callable[[T], T]:
             raise RuntimeError(f"two schedule classes are named {cls.__name__!r}")
         _BY_KEY[cls.__name__] = cls
         _SERIAL[cls] = (module, cls.__name__, None)
-        OWN.add(cls)
+        _OWN.add(cls)
         return cls
 
     return register
