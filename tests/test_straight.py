@@ -297,3 +297,85 @@ def test_deeply_nested_warmups_record_or_fall_back_with_the_same_values():
         for step in (0, 1, 2 * depth + 1, 2 * depth + 2, 500, 5000):
             assert outcome(s, step) == outcome(interpreted(s), step)
     assert s._recorded  # 60 nested branches: beyond the limit, so not recorded
+
+
+HUGE = [2**1023, 2**1024, 10**400]  # past float64: float() of the step raises
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_the_recorded_call_behaves_as_the_unrecorded_one(spec):
+    # the recorded `_call` (checks written in, the finiteness check left out where the
+    # result is known finite) against LearningRateSchedule._call on the SCALAR path
+    recorded, plain = parse_spec(spec), parse_spec(spec)
+    object.__setattr__(plain, "_recorded", True)  # (as if recording had failed)
+    for step in [s for s in STEPS if type(s) is int] + HUGE:
+        assert outcome(recorded, step) == outcome(plain, step), (spec, step)
+    assert "_make" in recorded.__dict__["_call"].__qualname__
+    assert "_call" not in plain.__dict__
+
+
+def recorded_text(compute) -> str:
+    texts = []
+    original = straight._maker.__wrapped__
+    try:
+        straight._maker = lambda source: texts.append(source) or original(source)
+        straight_line(compute)
+    finally:
+        straight._maker = straight.functools.lru_cache(maxsize=256)(original)
+    return texts[-1]
+
+
+def formula_body(text: str) -> list:
+    import ast
+
+    make = ast.parse(text).body[0]
+    return next(f for f in make.body if getattr(f, "name", "") == "formula").body
+
+
+def test_a_value_used_once_is_written_into_its_use():
+    # 1 / (1 + rate * step / T) * lr: one expression, no variable
+    body = formula_body(recorded_text(lrkit.InverseTimeDecay(0.1, 1000, 0.5)._compute))
+    assert len(body) == 1 and type(body[0]).__name__ == "Return"
+    body = formula_body(recorded_text(lrkit.PiecewiseConstantDecay([10, 20], [3, 2, 1])._compute))
+    assert len(body) == 1 and type(body[0]).__name__ == "Return"
+
+
+def test_inlining_keeps_the_order_of_the_operations():
+    calls = []
+
+    def logged(name, value):
+        return lambda step: calls.append(name) or value
+
+    s = lrkit.Sum([logged("a", 0.5), lrkit.Warmup(logged("b", 0.25), 3), logged("c", 2.0)])
+    calls.clear()  # (the warmup reads its target from its schedule when built)
+    interpreted(s)(7)
+    expected, calls[:] = list(calls), []
+    assert s(7) == 2.75 and s(7) == 2.75
+    assert calls == expected * 2 and expected == ["a", "b", "c"]
+
+
+def test_float_of_a_python_number_is_left_to_the_operator():
+    # float(step) / 3 is step / 3.0: the same conversion, for ints of any size
+    def ratio(xp, step):
+        return xp.to_float(step) / 3
+
+    f = straight_line(ratio)
+    assert float not in [cell.cell_contents for cell in f.__closure__]  # no float() call
+    for step in (0, 7, 2**53 + 1, 10**30, 2.5):
+        assert bits(f(step)) == bits(ratio(SCALAR, step))
+    with pytest.raises(OverflowError):
+        f(10**400)  # as float(10**400) does
+
+
+def test_float_of_a_foreign_value_is_kept():
+    np = pytest.importorskip("numpy")
+
+    def f32(xp, step):
+        return np.float32(0.1)  # a foreign schedule's value: not a Python number
+
+    def scaled(xp, step):
+        return xp.to_float(xp.opaque(f32, step)) * 3.0
+
+    # float(float32(0.1)) * 3.0 in float64, not float32(0.1) * 3.0 in float32
+    assert straight_line(scaled)(5) == scaled(SCALAR, 5) == float(np.float32(0.1)) * 3.0
+    assert scaled(SCALAR, 5) != float(np.float32(0.1) * 3.0)

@@ -51,13 +51,22 @@ class Untraceable(Exception):
 class _Sym:
     """A value that depends on the step: the name of a variable of the function."""
 
-    __slots__ = ("is_float", "rec", "ref")
+    __slots__ = ("converted", "finite", "is_float", "plain", "rec", "ref")
 
-    def __init__(self, ref: str, rec: _Recorder, is_float: bool = False) -> None:
+    def __init__(self, ref: str, rec: _Recorder, is_float: bool = False,
+                 plain: bool = False) -> None:
         self.ref = ref
         self.rec = rec
         #: known to be a Python float (else: an int, a bool, or not known)
         self.is_float = is_float
+        #: known to be a Python int, bool or float (else: not known, e.g. a value of
+        #: a foreign schedule, perhaps a NumPy scalar)
+        self.plain = is_float or plain
+        #: for ``float(x)`` of a plain ``x``: ``(x, the block it was computed in)``
+        self.converted: tuple[_Sym, list[Any]] | None = None
+        #: known to be finite when computed (a step, an index, a value of a table of
+        #: finite numbers, ...): the call needs no check that it is
+        self.finite = False
 
     def __bool__(self) -> bool:
         raise Untraceable("a Python `if` on a value that depends on the step")
@@ -77,13 +86,13 @@ class _Sym:
     __hash__ = None  # type: ignore[assignment]
 
     def __neg__(self) -> _Sym:
-        return self.rec.emit(f"-{self.ref}", self.is_float)
+        return self.rec.emit("-{0}", (self,), self.is_float, self.plain)
 
     def __pos__(self) -> _Sym:
-        return self.rec.emit(f"+{self.ref}", self.is_float)
+        return self.rec.emit("+{0}", (self,), self.is_float, self.plain)
 
     def __abs__(self) -> _Sym:
-        return self.rec.call(abs, self)
+        return self.rec.call(abs, self, plain=self.plain)
 
 
 def _binary(op: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
@@ -115,20 +124,62 @@ def _is_float(x: Any) -> bool:
     return x.is_float if isinstance(x, _Sym) else type(x) is float
 
 
+def _finite(*xs: Any) -> bool:
+    return all(x.finite if isinstance(x, _Sym) else _number(x) for x in xs)
+
+
+def _finite_sym(x: _Sym, finite: bool) -> _Sym:
+    x.finite = finite
+    return x
+
+
+def _plain(*xs: Any) -> bool:
+    """Whether all of ``xs`` are known to be Python ints, bools or floats."""
+    return all(x.plain if isinstance(x, _Sym) else type(x) in (int, float, bool) for x in xs)
+
+
 # operators whose result is a float when an operand is (`**` is not: a negative base
 # may give a complex number)
 _FLOAT_OPS = frozenset(("+", "-", "*", "/", "//", "%"))
+_COMPARISONS = frozenset(("<", "<=", ">", ">=", "==", "!="))
+# operators that convert an int operand to a float when the other is a float
+_CONVERTING = frozenset(("+", "-", "*", "/", "**"))
+
+
+class _Line:
+    """One statement: ``target = template.format(*args)``, its args the names of
+    variables or closure constants; args at ``lazy`` positions are evaluated after the
+    others, or not at all (the arms of a conditional expression)."""
+
+    __slots__ = ("args", "keep", "lazy", "target", "template", "unused_ok")
+
+    def __init__(self, target: str, template: str, args: Sequence[str],
+                 lazy: tuple[int, ...] = (), keep: bool = False) -> None:
+        self.target, self.template, self.args = target, template, tuple(args)
+        self.lazy, self.keep = lazy, keep  # keep: a branch's result, assigned in every arm
+        #: a float() whose every use converts as it would: left out when unused
+        self.unused_ok = False
+
+
+class _If:
+    """``if``/``elif``/``else``: heads (templates of the index's name) and bodies."""
+
+    __slots__ = ("bodies", "heads", "index")
+
+    def __init__(self, index: str, heads: list[str], bodies: list[list[Any]]) -> None:
+        self.index, self.heads, self.bodies = index, heads, bodies
 
 
 class _Recorder:
-    """Records the operations of one formula as lines of Python."""
+    """Records the operations of one formula as statements of Python."""
 
     def __init__(self) -> None:
-        self.lines: list[str] = []
+        self.lines: list[_Line | _If] = []
         self.constants: list[Any] = []
         self._constant_names: dict[int, str] = {}
         self._count = 0
         self._depth = 0
+        self._floats: dict[int, float] = {}
 
     # -- text of a value ----------------------------------------------------------------
     def ref(self, x: Any) -> str:
@@ -153,10 +204,35 @@ class _Recorder:
         self._count += 1
         return f"v{self._count}"
 
-    def emit(self, expression: str, is_float: bool = False) -> _Sym:
+    def emit(self, template: str, args: Sequence[Any], is_float: bool = False,
+             plain: bool = False, lazy: tuple[int, ...] = ()) -> _Sym:
+        """A new variable, ``template`` with the names of ``args`` in its places."""
         name = self.fresh()
-        self.lines.append(f"{name} = {expression}")
-        return _Sym(name, self, is_float)
+        self.lines.append(_Line(name, template, [self.ref(a) for a in args], lazy))
+        return _Sym(name, self, is_float, plain)
+
+    def to_float(self, x: _Sym) -> _Sym:
+        out = _finite_sym(self.call(float, x, is_float=True), x.finite)  # (or OverflowError)
+        if x.plain:
+            # an arithmetic operator converts an int operand as float() does (the same
+            # rounding, the same OverflowError): float(x) + y is x + y for a float y
+            out.converted = (x, self.lines)
+            self.lines[-1].unused_ok = True
+        return out
+
+    def _float(self, n: int) -> float:
+        # (one float constant per int constant: not one closure variable per use)
+        return self._floats.setdefault(n, float(n))
+
+    def _unconverted(self, x: Any, other: Any) -> tuple[Any, Any]:
+        """``(x, other)``, with ``x = float(v)`` replaced by ``v`` where ``x op other`` is
+        ``v op other``: ``other`` a float, ``v`` a Python number converted in this block."""
+        if isinstance(x, _Sym) and x.converted is not None and x.converted[1] is self.lines:
+            if type(other) is int and abs(other) <= 2**53:
+                other = self._float(other)  # (exactly, as the operator would convert it)
+            if _is_float(other):
+                return x.converted[0], other
+        return x, other
 
     def binary(self, op: str, a: Any, b: Any) -> Any:
         floats = _is_float(a) or _is_float(b)
@@ -168,12 +244,18 @@ class _Recorder:
                 return a
         if op == "/" and _is_float(a) and type(b) is float and b == 1.0:
             return a
-        return self.emit(f"{self.ref(a)} {op} {self.ref(b)}",
-                         op == "/" or (floats and op in _FLOAT_OPS))
+        plain = _plain(a, b) and op != "**"  # (a negative number ** a fraction: complex)
+        if op in _CONVERTING:
+            a, b = self._unconverted(a, b)
+            b, a = self._unconverted(b, a)
+        out = self.emit(f"{{0}} {op} {{1}}", (a, b), op == "/" or (floats and op in _FLOAT_OPS),
+                        plain)
+        return _finite_sym(out, op in _COMPARISONS)  # (a bool)
 
-    def call(self, fn: Callable[..., Any], *args: Any, is_float: bool = False) -> _Sym:
-        return self.emit(f"{self.constant(fn)}({', '.join(self.ref(a) for a in args)})",
-                         is_float)
+    def call(self, fn: Callable[..., Any], *args: Any, is_float: bool = False,
+             plain: bool = False) -> _Sym:
+        places = ", ".join(f"{{{i}}}" for i in range(len(args)))
+        return self.emit(f"{self.constant(fn)}({places})", args, is_float, plain)
 
     def branches(self, index: Any, branches: Sequence[Callable[..., Any]], args: Any) -> Any:
         """``branches[index](*args)`` as an ``if``/``elif`` chain, each branch recorded."""
@@ -183,27 +265,130 @@ class _Recorder:
             raise Untraceable(f"{len(branches)} branches at depth {self._depth}")
         self._depth += 1
         idx, out, outer = self.ref(index), self.fresh(), self.lines
-        bodies, floats = [], True
+        bodies: list[list[Any]] = []
+        floats = plain = finite = True
         for branch in branches:
             self.lines = []
             value = branch(*args)
             if not (_number(value) or isinstance(value, _Sym)):
                 raise Untraceable(f"a branch gave {type(value).__name__}, not a number")
-            self.lines.append(f"{out} = {self.ref(value)}")
+            self.lines.append(_Line(out, "{0}", [self.ref(value)], keep=True))
             bodies.append(self.lines)
             floats = floats and _is_float(value)
+            finite = finite and _finite(value)
+            plain = plain and _plain(value)
         self.lines = outer
         self._depth -= 1
         if len(bodies) == 2:  # a boolean (or 0/1) index: the condition itself
-            heads = [f"if {idx}:", "else:"]
+            heads = ["if {0}:", "else:"]
             bodies.reverse()
         else:
-            heads = [f"if {idx} == 0:"] + [f"elif {idx} == {i}:" for i in
-                                           range(1, len(bodies) - 1)] + ["else:"]
-        for head, body in zip(heads, bodies, strict=True):
-            self.lines.append(head)
-            self.lines.extend(f"    {line}" for line in body)
-        return _Sym(out, self, floats)
+            heads = ["if {0} == 0:"] + [f"elif {{0}} == {i}:" for i in
+                                        range(1, len(bodies) - 1)] + ["else:"]
+        self.lines.append(_If(idx, heads, bodies))
+        return _finite_sym(_Sym(out, self, floats, plain), finite)
+
+
+# a variable used once is written into its use, as long as that keeps every operation
+# in its place in the order of evaluation; at most this deep (Python's parser limits
+# the nesting of parentheses)
+MAX_NESTING = 24
+
+
+def _render(lines: list[_Line | _If], result: _Line) -> tuple[list[str], str]:
+    """The text of the recorded statements and of the result's expression.
+
+    A variable assigned once and read once, in the same block, is written into the
+    expression that reads it (in parentheses: no bytecode) when the operations keep
+    their order: it was computed just before the expression's operands that follow it
+    are. Python evaluates an expression left to right, conditional arms after the
+    condition: so the operations are the same ones, in the same order, with the same
+    results and the same errors, and a store and a load fewer for each.
+    """
+    uses: dict[str, int] = {}
+
+    def count(block: list[_Line | _If]) -> None:
+        for item in block:
+            if isinstance(item, _If):
+                uses[item.index] = uses.get(item.index, 0) + len(
+                    [h for h in item.heads if "{0}" in h])
+                for body in item.bodies:
+                    count(body)
+            else:
+                for i, name in enumerate(item.args):
+                    uses[name] = uses.get(name, 0) + item.template.count(f"{{{i}}}")
+
+    count([*lines, result])
+    dead: set[int] = set()
+
+    def prune(block: list[_Line | _If]) -> None:
+        for item in block:
+            if isinstance(item, _If):
+                for body in item.bodies:
+                    prune(body)
+            elif item.unused_ok and not uses.get(item.target):
+                dead.add(id(item))
+                for name in item.args:
+                    uses[name] -= 1
+
+    prune(lines)
+
+    def block(items: list[_Line | _If], indent: str, out: list[str], last: _Line | None
+              ) -> str:
+        pending: list[tuple[str, str, int]] = []  # (name, expression, nesting), in order
+
+        def flush() -> None:
+            out.extend(f"{indent}{name} = {expr}" for name, expr, _ in pending)
+            pending.clear()
+
+        def expression(template: str, args: Sequence[str], lazy: tuple[int, ...]
+                       ) -> tuple[str, int]:
+            texts, nesting = list(args), 0
+            order = [i for i in _places(template) if i not in lazy]
+            for i in reversed(order):  # the operand evaluated last was computed last
+                if not any(name == args[i] for name, _, _ in pending):
+                    continue  # a constant, the step or an assigned variable: a load
+                name, expr, depth = pending[-1]
+                if name != args[i] or depth >= MAX_NESTING:
+                    break
+                pending.pop()
+                texts[i], nesting = f"({expr})", max(nesting, depth + 1)
+            return template.format(*texts), nesting
+
+        for item in items:
+            if isinstance(item, _If):
+                head, _ = expression(item.heads[0], [item.index], ())
+                flush()
+                for i, body in enumerate(item.bodies):
+                    out.append(indent + (head if i == 0 else item.heads[i].format(item.index)))
+                    block(body, indent + "    ", out, None)
+                continue
+            if id(item) in dead:
+                continue
+            expr, nesting = expression(item.template, item.args, item.lazy)
+            if item.keep or uses.get(item.target) != 1:
+                flush()
+                out.append(f"{indent}{item.target} = {expr}")
+            else:
+                pending.append((item.target, expr, nesting))
+        final = ""
+        if last is not None:
+            final, _ = expression(last.template, last.args, ())
+        flush()
+        return final
+
+    out: list[str] = []
+    return out, block(lines, "", out, result)
+
+
+def _places(template: str) -> list[int]:
+    """The places of a template, in the order they are written (once each)."""
+    seen: list[int] = []
+    for part in template.split("{")[1:]:
+        i = int(part.split("}", 1)[0])
+        if i not in seen:
+            seen.append(i)
+    return seen
 
 
 def _symbolic(*args: Any) -> bool:
@@ -231,13 +416,15 @@ class _Recording:
         return self.rec.call(fn, *args, is_float=True) if _symbolic(*args) else fn(*args)
 
     def to_float(self, x: Any) -> Any:
-        return x if _is_float(x) else self._unary(float, x)
+        if _is_float(x):
+            return x
+        return self.rec.to_float(x) if isinstance(x, _Sym) else float(x)
 
     def pow(self, a: Any, b: Any) -> Any:
         if type(a) is float and 0.0 < a < math.inf and isinstance(b, _Sym):
             # for a positive finite base, `**` is math.pow (both are C's pow, with
             # the same errors: OverflowError) without the call
-            return self.rec.emit(f"{self.rec.ref(a)} ** {b.ref}", True)
+            return self.rec.emit("{0} ** {1}", self.rec._unconverted(b, a)[::-1], True)
         return self._unary(SCALAR.pow, a, b)
 
     def floor_divide(self, a: Any, b: Any) -> Any:
@@ -255,20 +442,24 @@ class _Recording:
     def where(self, cond: Any, a: Any, b: Any) -> Any:
         if not isinstance(cond, _Sym):
             return a if cond else b
-        r = self.rec.ref
-        return self.rec.emit(f"{r(a)} if {r(cond)} else {r(b)}", _is_float(a) and _is_float(b))
+        # (the arms are evaluated after the condition, one of them: never moved into it)
+        out = self.rec.emit("{0} if {1} else {2}", (a, cond, b),
+                            _is_float(a) and _is_float(b), _plain(a, b), lazy=(0, 2))
+        return _finite_sym(out, _finite(a, b))
 
     def minimum(self, a: Any, b: Any) -> Any:
         if not _symbolic(a, b):
             return SCALAR.minimum(a, b)
-        x, y = self.rec.ref(a), self.rec.ref(b)
-        return self.rec.emit(f"{x} if {x} < {y} else {y}", _is_float(a) and _is_float(b))
+        out = self.rec.emit("{0} if {0} < {1} else {1}", (a, b),
+                            _is_float(a) and _is_float(b), _plain(a, b))
+        return _finite_sym(out, _finite(a, b))
 
     def maximum(self, a: Any, b: Any) -> Any:
         if not _symbolic(a, b):
             return SCALAR.maximum(a, b)
-        x, y = self.rec.ref(a), self.rec.ref(b)
-        return self.rec.emit(f"{x} if {x} > {y} else {y}", _is_float(a) and _is_float(b))
+        out = self.rec.emit("{0} if {0} > {1} else {1}", (a, b),
+                            _is_float(a) and _is_float(b), _plain(a, b))
+        return _finite_sym(out, _finite(a, b))
 
     def clip(self, x: Any, low: Any, high: Any) -> Any:
         if not _symbolic(x, low, high):
@@ -278,8 +469,8 @@ class _Recording:
     def since(self, step: Any, start: Any) -> Any:
         if not _symbolic(step, start):
             return SCALAR.since(step, start)
-        s, t = self.rec.ref(step), self.rec.ref(start)
-        return self.rec.emit(f"{s} - {t} if {s} > {t} else 0")
+        return self.rec.emit("{0} - {1} if {0} > {1} else 0", (step, start), False,
+                             _plain(step, start))
 
     # -- tables and branches --------------------------------------------------------------
     def table(self, values: Sequence[Any], like: Any = None, rounding: int = 0) -> Any:
@@ -288,13 +479,17 @@ class _Recording:
     def search(self, table: Sequence[Any], x: Any, right: bool = False) -> Any:
         if not isinstance(x, _Sym):
             return SCALAR.search(table, x, right)
-        return self.rec.call(bisect.bisect_right if right else bisect.bisect_left, table, x)
+        out = self.rec.call(bisect.bisect_right if right else bisect.bisect_left, table, x,
+                            plain=True)
+        return _finite_sym(out, True)  # (an index)
 
     def take(self, table: Sequence[Any], index: Any) -> Any:
         if not isinstance(index, _Sym):
             return table[index]
         floats = all(type(e) is float for e in table)
-        return self.rec.emit(f"{self.rec.constant(table)}[{index.ref}]", floats)
+        out = self.rec.emit(f"{self.rec.constant(table)}[{{0}}]", (index,), floats,
+                            _plain(*table))
+        return _finite_sym(out, _finite(*table))
 
     def select(self, branches: Sequence[Callable[..., Any]], index: Any) -> Any:
         if not isinstance(index, _Sym):
@@ -338,19 +533,23 @@ def _maker(source: str) -> Callable[..., Any]:
     return namespace["_make"]
 
 
-def _record(compute: Callable[[Any, Any], Any]) -> tuple[_Recorder, str]:
+def _record(compute: Callable[[Any, Any], Any]) -> tuple[_Recorder, bool, list[str], str]:
+    """The recorder (its constants), whether the result is known to be finite, the
+    function's lines and the result's expression."""
     rec = _Recorder()
     try:
-        out = compute(_Recording(rec), _Sym("step", rec))
+        out = compute(_Recording(rec), _finite_sym(_Sym("step", rec, plain=True), True))
         # the caller takes a float: the conversion is part of the function
-        result = rec.ref(out) if _is_float(out) else f"{rec.constant(float)}({rec.ref(out)})"
+        convert = "{0}" if _is_float(out) else f"{rec.constant(float)}({{0}})"
+        result = _Line("", convert, [rec.ref(out)])
+        finite = _finite(out)  # (float() of a finite number is finite, or raises)
     except Untraceable:
         raise
     except Exception as exc:  # the formula failed on a symbol: it cannot be recorded
         raise Untraceable(f"{type(exc).__name__}: {exc}") from None
-    if len(rec.lines) > MAX_LINES:
-        raise Untraceable(f"{len(rec.lines)} lines")
-    return rec, result
+    if rec._count > MAX_LINES:
+        raise Untraceable(f"{rec._count} lines")
+    return (rec, finite, *_render(rec.lines, result))
 
 
 def straight_line(compute: Callable[[Any, Any], Any]) -> Callable[[Any], float]:
@@ -384,22 +583,27 @@ def straight_call(
     other step goes to ``other(step)``. The second is the formula alone (as
     :func:`straight_line` gives it).
     """
-    rec, result = _record(compute)
-    lines, k = rec.lines, rec.constant
-    is_int, zero, finite = f"{k(type)}(step) is {k(int)}", k(0), k(0.0)
-    names = ", ".join(f"_k{i}" for i in range(len(rec.constants)))
+    rec, finite, lines, result = _record(compute)
+    k = rec.constant
+    is_int, zero = f"{k(type)}(step) is {k(int)}", k(0)
+    caught = ["            except _OverflowError:",
+              "                raise _overflow(step) from None"]
+    # a result known to be finite (a value of a table, ...) is returned as it is
+    check = [f"                return {result}", *caught] if finite else [
+        f"                out = {result}",
+        *caught,
+        f"            if out - out == {k(0.0)}:  # inf - inf and nan - nan are nan",
+        "                return out",
+        "            raise _overflow(step)",
+    ]
+    names = ", ".join(f"_k{i}" for i in range(len(rec.constants)))  # (all named by now)
     source = "\n".join([
         f"def _make({names}, _other, _overflow, _OverflowError):",
         "    def call(step):",
         f"        if {is_int} and step >= {zero}:",
         "            try:",
         *(f"                {line}" for line in lines),
-        f"                out = {result}",
-        "            except _OverflowError:",
-        "                raise _overflow(step) from None",
-        f"            if out - out == {finite}:  # inf - inf and nan - nan are nan",
-        "                return out",
-        "            raise _overflow(step)",
+        *check,
         "        return _other(step)",
         "    def formula(step):",
         *(f"        {line}" for line in lines),

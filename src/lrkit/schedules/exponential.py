@@ -78,15 +78,16 @@ class ExponentialDecay(LearningRateSchedule):
         self._sign = math.copysign(1.0, init)
         self._freeze()
 
-    # the exponent is q + f: q whole periods (a float holding an integer) and the
-    # fraction f of the current period (unused with `staircase`)
+    # the exponent is q + f: q whole periods (an integer, converted to a float here)
+    # and the fraction f of the current period (unused with `staircase`)
     def _direct(self, xp: Any, q: Any, f: Any) -> Any:
-        out = self.initial_learning_rate * xp.pow(self.decay_rate, q)
+        out = self.initial_learning_rate * xp.pow(self.decay_rate, xp.to_float(q))
         if self.staircase:
             return out
         return out * xp.pow(self.decay_rate, f)
 
     def _logs(self, xp: Any, q: Any, f: Any) -> Any:
+        q = xp.to_float(q)
         e = q if self.staircase else q + f
         return self._sign * xp.exp(self._ln_init + e * self._ln_rate)
 
@@ -103,7 +104,6 @@ class ExponentialDecay(LearningRateSchedule):
             q, f = xp.divmod(step, self._period)  # as split(), without its call
             f = xp.to_float(f) / self._period
         if self._q_safe == math.inf:
-            return self._direct(xp, xp.to_float(q), f)
+            return self._direct(xp, q, f)
         far = q > self._q_safe  # compared in integers, exactly
-        q = xp.to_float(q)  # (rebound: the integer array is freed)
         return xp.select(self._branches, far)(self, xp, q, f)
