@@ -313,6 +313,8 @@ POLY_CONFIGS = [
     (1.0, 2.5, 0.5, 2.0),
     (-0.5, 10, 0.25, 1.0),
     (1e-20, 100, 1.0, 1.0),  # a ramp up from ~0
+    # end + (initial - end) rounds below the initial rate in float64: selected, not computed
+    (0.016700463209258446, 100, 0.00024315832555955354, 2.0),
 ]
 
 
@@ -323,6 +325,11 @@ def test_polynomial_step_0_is_the_initial_rate(config, cycle):
     s = lrkit.PolynomialDecay(initial, decay_steps, end, power, cycle=cycle)
     assert s(0) == initial
     assert s(0.0) == initial
+    assert s(np.array([0, 1]))[0] == initial
+    assert s(np.array([0.0, 1.0], dtype=np.float32))[0] == np.float32(initial)
+    # the float64 formula's own value at step 0 is used only where it is exact
+    top = end + (initial - end) * 1.0
+    assert s._exact_start == (min(max(top, min(initial, end)), max(initial, end)) == initial)
 
 
 @pytest.mark.parametrize("config", POLY_CONFIGS, ids=str)

@@ -232,6 +232,11 @@ class ArrayOps:
         return self._clip(x, lo, self._pair(x, high)[1])
 
     def pow(self, a: Any, b: Any) -> Any:
+        if (self.concrete and self.wide and isinstance(a, float) and not isinstance(b, float)
+                and self.xp.isdtype(b.dtype, "integral")):
+            # a float ** integer exponents: NumPy converts the exponents as it goes
+            # (in its buffers), with no float64 copy of them
+            return self.xp.pow(self.asarray(a), b)
         a, b = self._pair(self._arr(a) if isinstance(b, (int, float)) else a, b)
         return self.xp.pow(a, b)
 

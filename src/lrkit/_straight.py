@@ -51,7 +51,7 @@ class Untraceable(Exception):
 class _Sym:
     """A value that depends on the step: the name of a variable of the function."""
 
-    __slots__ = ("converted", "finite", "is_float", "plain", "rec", "ref")
+    __slots__ = ("converted", "finite", "is_float", "nonneg", "plain", "rec", "ref")
 
     def __init__(self, ref: str, rec: _Recorder, is_float: bool = False,
                  plain: bool = False) -> None:
@@ -67,6 +67,8 @@ class _Sym:
         #: known to be finite when computed (a step, an index, a value of a table of
         #: finite numbers, ...): the call needs no check that it is
         self.finite = False
+        #: known never to be below 0 (NaN allowed): ``x ** c`` is then ``math.pow(x, c)``
+        self.nonneg = False
 
     def __bool__(self) -> bool:
         raise Untraceable("a Python `if` on a value that depends on the step")
@@ -92,7 +94,7 @@ class _Sym:
         return self.rec.emit("+{0}", (self,), self.is_float, self.plain)
 
     def __abs__(self) -> _Sym:
-        return self.rec.call(abs, self, plain=self.plain)
+        return _mark(self.rec.call(abs, self, plain=self.plain), self.finite, True)
 
 
 def _binary(op: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
@@ -128,8 +130,13 @@ def _finite(*xs: Any) -> bool:
     return all(x.finite if isinstance(x, _Sym) else _number(x) for x in xs)
 
 
-def _finite_sym(x: _Sym, finite: bool) -> _Sym:
-    x.finite = finite
+def _nonneg(*xs: Any) -> bool:
+    return all(x.nonneg if isinstance(x, _Sym) else _number(x) and x >= 0 for x in xs)
+
+
+def _mark(x: _Sym, finite: bool = False, nonneg: bool = False) -> _Sym:
+    """``x``, with what is known of its value."""
+    x.finite, x.nonneg = finite, nonneg
     return x
 
 
@@ -142,6 +149,7 @@ def _plain(*xs: Any) -> bool:
 # may give a complex number)
 _FLOAT_OPS = frozenset(("+", "-", "*", "/", "//", "%"))
 _COMPARISONS = frozenset(("<", "<=", ">", ">=", "==", "!="))
+_KEEP_SIGN = _COMPARISONS | {"+", "*", "/", "//", "%"}
 # operators that convert an int operand to a float when the other is a float
 _CONVERTING = frozenset(("+", "-", "*", "/", "**"))
 
@@ -212,7 +220,8 @@ class _Recorder:
         return _Sym(name, self, is_float, plain)
 
     def to_float(self, x: _Sym) -> _Sym:
-        out = _finite_sym(self.call(float, x, is_float=True), x.finite)  # (or OverflowError)
+        # (finite, or OverflowError)
+        out = _mark(self.call(float, x, is_float=True), x.finite, x.nonneg)
         if x.plain:
             # an arithmetic operator converts an int operand as float() does (the same
             # rounding, the same OverflowError): float(x) + y is x + y for a float y
@@ -250,7 +259,10 @@ class _Recorder:
             b, a = self._unconverted(b, a)
         out = self.emit(f"{{0}} {op} {{1}}", (a, b), op == "/" or (floats and op in _FLOAT_OPS),
                         plain)
-        return _finite_sym(out, op in _COMPARISONS)  # (a bool)
+        # (a bool; a sum, product or quotient of numbers >= 0; Python's `a % b` has
+        # the sign of b)
+        nonneg = (op in _KEEP_SIGN and _nonneg(a, b)) or (op == "%" and plain and _nonneg(b))
+        return _mark(out, op in _COMPARISONS, nonneg)
 
     def call(self, fn: Callable[..., Any], *args: Any, is_float: bool = False,
              plain: bool = False) -> _Sym:
@@ -266,7 +278,7 @@ class _Recorder:
         self._depth += 1
         idx, out, outer = self.ref(index), self.fresh(), self.lines
         bodies: list[list[Any]] = []
-        floats = plain = finite = True
+        floats = plain = finite = nonneg = True
         for branch in branches:
             self.lines = []
             value = branch(*args)
@@ -276,6 +288,7 @@ class _Recorder:
             bodies.append(self.lines)
             floats = floats and _is_float(value)
             finite = finite and _finite(value)
+            nonneg = nonneg and _nonneg(value)
             plain = plain and _plain(value)
         self.lines = outer
         self._depth -= 1
@@ -286,7 +299,7 @@ class _Recorder:
             heads = ["if {0} == 0:"] + [f"elif {{0}} == {i}:" for i in
                                         range(1, len(bodies) - 1)] + ["else:"]
         self.lines.append(_If(idx, heads, bodies))
-        return _finite_sym(_Sym(out, self, floats, plain), finite)
+        return _mark(_Sym(out, self, floats, plain), finite, nonneg)
 
 
 # a variable used once is written into its use, as long as that keeps every operation
@@ -421,11 +434,18 @@ class _Recording:
         return self.rec.to_float(x) if isinstance(x, _Sym) else float(x)
 
     def pow(self, a: Any, b: Any) -> Any:
+        # `a ** b` is math.pow(a, b) (both are C's pow, with the same errors:
+        # OverflowError), without the call, where `**` has no other meaning: for a
+        # positive finite base, or a base never below 0 and a power >= 0 (a negative
+        # base would give a complex number, 0 ** -1 a ZeroDivisionError)
         if type(a) is float and 0.0 < a < math.inf and isinstance(b, _Sym):
-            # for a positive finite base, `**` is math.pow (both are C's pow, with
-            # the same errors: OverflowError) without the call
-            return self.rec.emit("{0} ** {1}", self.rec._unconverted(b, a)[::-1], True)
-        return self._unary(SCALAR.pow, a, b)
+            args = self.rec._unconverted(b, a)[::-1]
+        elif (isinstance(a, _Sym) and a.nonneg and _number(b) and b >= 0
+              and (a.is_float or type(b) is float)):  # (not an int ** an int)
+            args = self.rec._unconverted(a, b)
+        else:
+            return self._unary(SCALAR.pow, a, b)
+        return _mark(self.rec.emit("{0} ** {1}", args, True), False, True)
 
     def floor_divide(self, a: Any, b: Any) -> Any:
         return a // b
@@ -445,32 +465,38 @@ class _Recording:
         # (the arms are evaluated after the condition, one of them: never moved into it)
         out = self.rec.emit("{0} if {1} else {2}", (a, cond, b),
                             _is_float(a) and _is_float(b), _plain(a, b), lazy=(0, 2))
-        return _finite_sym(out, _finite(a, b))
+        return _mark(out, _finite(a, b), _nonneg(a, b))
 
     def minimum(self, a: Any, b: Any) -> Any:
         if not _symbolic(a, b):
             return SCALAR.minimum(a, b)
         out = self.rec.emit("{0} if {0} < {1} else {1}", (a, b),
                             _is_float(a) and _is_float(b), _plain(a, b))
-        return _finite_sym(out, _finite(a, b))
+        return _mark(out, _finite(a, b), _nonneg(a, b))
 
     def maximum(self, a: Any, b: Any) -> Any:
         if not _symbolic(a, b):
             return SCALAR.maximum(a, b)
         out = self.rec.emit("{0} if {0} > {1} else {1}", (a, b),
                             _is_float(a) and _is_float(b), _plain(a, b))
-        return _finite_sym(out, _finite(a, b))
+        return _mark(out, _finite(a, b), _nonneg(a) or _nonneg(b))
 
     def clip(self, x: Any, low: Any, high: Any) -> Any:
         if not _symbolic(x, low, high):
             return SCALAR.clip(x, low, high)
-        return self.minimum(self.maximum(x, low), high)  # SCALAR's clip, in two steps
+        out = self.minimum(self.maximum(x, low), high)  # SCALAR's clip, in two steps
+        if isinstance(out, _Sym) and not _symbolic(low, high) and _finite(low, high):
+            # `x if x > low else low` is never NaN or -inf (NaN > low is false), and
+            # `y if y < high else high` then neither NaN nor inf: finite bounds, finite
+            out.finite = True
+        return out
 
     def since(self, step: Any, start: Any) -> Any:
         if not _symbolic(step, start):
             return SCALAR.since(step, start)
-        return self.rec.emit("{0} - {1} if {0} > {1} else 0", (step, start), False,
-                             _plain(step, start))
+        out = self.rec.emit("{0} - {1} if {0} > {1} else 0", (step, start), False,
+                            _plain(step, start))
+        return _mark(out, _finite(step, start), True)
 
     # -- tables and branches --------------------------------------------------------------
     def table(self, values: Sequence[Any], like: Any = None, rounding: int = 0) -> Any:
@@ -481,7 +507,7 @@ class _Recording:
             return SCALAR.search(table, x, right)
         out = self.rec.call(bisect.bisect_right if right else bisect.bisect_left, table, x,
                             plain=True)
-        return _finite_sym(out, True)  # (an index)
+        return _mark(out, True, True)  # (an index)
 
     def take(self, table: Sequence[Any], index: Any) -> Any:
         if not isinstance(index, _Sym):
@@ -489,7 +515,7 @@ class _Recording:
         floats = all(type(e) is float for e in table)
         out = self.rec.emit(f"{self.rec.constant(table)}[{{0}}]", (index,), floats,
                             _plain(*table))
-        return _finite_sym(out, _finite(*table))
+        return _mark(out, _finite(*table), _nonneg(*table))
 
     def select(self, branches: Sequence[Callable[..., Any]], index: Any) -> Any:
         if not isinstance(index, _Sym):
@@ -538,7 +564,7 @@ def _record(compute: Callable[[Any, Any], Any]) -> tuple[_Recorder, bool, list[s
     function's lines and the result's expression."""
     rec = _Recorder()
     try:
-        out = compute(_Recording(rec), _finite_sym(_Sym("step", rec, plain=True), True))
+        out = compute(_Recording(rec), _mark(_Sym("step", rec, plain=True), True, True))
         # the caller takes a float: the conversion is part of the function
         convert = "{0}" if _is_float(out) else f"{rec.constant(float)}({{0}})"
         result = _Line("", convert, [rec.ref(out)])

@@ -78,10 +78,10 @@ class ExponentialDecay(LearningRateSchedule):
         self._sign = math.copysign(1.0, init)
         self._freeze()
 
-    # the exponent is q + f: q whole periods (an integer, converted to a float here)
-    # and the fraction f of the current period (unused with `staircase`)
+    # the exponent is q + f: q whole periods (an integer for integer steps: `pow`
+    # converts it) and the fraction f of the current period (unused with `staircase`)
     def _direct(self, xp: Any, q: Any, f: Any) -> Any:
-        out = self.initial_learning_rate * xp.pow(self.decay_rate, xp.to_float(q))
+        out = self.initial_learning_rate * xp.pow(self.decay_rate, q)
         if self.staircase:
             return out
         return out * xp.pow(self.decay_rate, f)

@@ -68,6 +68,9 @@ class PolynomialDecay(LearningRateSchedule):
         self._high = float(max(self.initial_learning_rate, self.end_learning_rate))
         self._span = self.initial_learning_rate - self.end_learning_rate
         self._start = float(self.initial_learning_rate)
+        # whether, in float64, the formula at f = 1 (below) is the initial rate already
+        top = self.end_learning_rate + self._span * 1.0
+        self._exact_start = min(max(top, self._low), self._high) == self._start
         self._freeze()
 
     def _compute(self, xp: Any, step: Any) -> Any:
@@ -81,8 +84,11 @@ class PolynomialDecay(LearningRateSchedule):
             f = xp.to_float(xp.maximum(d - step, 0)) / d
         f = xp.pow(f, self.power)
         # within [min, max] of the two rates despite rounding, and exactly the
-        # initial rate where the decay has not started (f == 1). (Each array is
-        # rebound as soon as it is used: few are alive at once.)
+        # initial rate where the decay has not started (f == 1): in float64 the
+        # formula's own value there, where the constructor found it exact, else
+        # selected. (Each array is rebound as soon as it is used: few are alive at once.)
+        if xp.wide and self._exact_start:
+            return xp.clip(self.end_learning_rate + self._span * f, self._low, self._high)
         not_started = f == 1.0
         f = self.end_learning_rate + self._span * f
         f = xp.clip(f, self._low, self._high)
