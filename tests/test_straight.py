@@ -379,3 +379,28 @@ def test_float_of_a_foreign_value_is_kept():
     # float(float32(0.1)) * 3.0 in float64, not float32(0.1) * 3.0 in float32
     assert straight_line(scaled)(5) == scaled(SCALAR, 5) == float(np.float32(0.1)) * 3.0
     assert scaled(SCALAR, 5) != float(np.float32(0.1) * 3.0)
+
+
+@pytest.mark.parametrize("power", [0, 0.0, 0.5, 2, 2.0, 3.5])
+def test_pow_is_an_operator_only_where_it_means_math_pow(power):
+    def remaining(xp, step):  # never below 0: written `**`
+        return xp.pow(xp.to_float(xp.maximum(10 - step, 0)) / 10, power)
+
+    def shifted(xp, step):  # below 0 for steps under 5: math.pow's ValueError, not complex
+        return xp.pow(xp.to_float(step) - 5.0, power)
+
+    def ints(xp, step):  # an int ** an int is exact in Python, math.pow is not: kept
+        return xp.pow(xp.maximum(step, 3), 40)
+
+    for compute in (remaining, shifted, ints):
+        f = straight_line(compute)
+        for step in (0, 2, 5, 7, 10, 11, 10**30, 2.5):
+            want = outcome(lambda s, c=compute: float(c(SCALAR, s)), step)
+            assert outcome(f, step) == want
+    assert math_pow_calls(remaining) == 0
+    assert math_pow_calls(shifted) == 1 and math_pow_calls(ints) == 1
+
+
+def math_pow_calls(compute) -> int:
+    f = straight_line(compute)
+    return [c.cell_contents for c in f.__closure__ or ()].count(SCALAR.pow)
