@@ -89,10 +89,12 @@ class CosineDecay(LearningRateSchedule):
             self._rise_by = self.warmup_target - self.initial_learning_rate
         self._freeze()
 
-    def _decayed(self, xp: Any, step: Any) -> Any:
+    def _decayed(self, xp: Any, step: Any, start: int | float = 0) -> Any:
         d = self._decay
-        # (the remaining fraction passed as a temporary: cosine_remaining frees it)
-        c = cosine_remaining(xp, xp.to_float(xp.maximum(d - step, 0)) / d)
+        # the decay's steps (since `start`) and the remaining fraction are temporaries
+        # of one expression, each freed once used (cosine_remaining frees the fraction)
+        c = cosine_remaining(
+            xp, xp.to_float(xp.maximum(d - (xp.since(step, start) if start else step), 0)) / d)
         return self._peak * (self._one_minus_alpha * c + self.alpha)
 
     def _rising(self, xp: Any, step: Any) -> Any:
@@ -100,7 +102,7 @@ class CosineDecay(LearningRateSchedule):
         return self.initial_learning_rate + self._rise_by * (xp.to_float(xp.minimum(step, w)) / w)
 
     def _decaying(self, xp: Any, step: Any) -> Any:
-        return self._decayed(xp, xp.since(step, self._warmup))
+        return self._decayed(xp, step, self._warmup)
 
     # the two phases, as plain functions of (self, xp, step): a tuple built once, and no
     # reference cycle through bound methods
