@@ -186,3 +186,20 @@ def _sharded_main() -> None:
 
 if __name__ == "__main__":
     _sharded_main()
+
+
+def test_the_step_divides_without_sign_corrections_other_values_floor():
+    np = require("numpy")
+    jax = require("jax")
+    jnp = jax.numpy
+    # the step is never negative on arrays (clamped), so its integer division by a
+    # positive period is the truncating one; a negative dividend still floors
+    s = lrkit.ExponentialDecay(0.1, 1000, 0.5, staircase=True)
+    text = jax.jit(s).lower(jnp.int32(0)).as_text()
+    assert "stablehlo.sign" not in text  # (jnp.floor_divide's correction)
+    steps = jnp.array([-5, 0, 999, 1000, 12345], dtype=jnp.int32)
+    want = [s(max(int(t), 0)) for t in steps]
+    np.testing.assert_allclose(np.asarray(jax.jit(s)(steps)), want, rtol=1e-6)
+    cyc = lrkit.PolynomialDecay(1.0, 10, 0.0, cycle=True)  # floor_divide(-step, 10)
+    got = np.asarray(jax.jit(cyc)(jnp.arange(0, 35, dtype=jnp.int32)))
+    np.testing.assert_allclose(got, [cyc(t) for t in range(35)], rtol=1e-6, atol=1e-7)

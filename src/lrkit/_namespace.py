@@ -179,12 +179,36 @@ class ArrayOps:
             raise TypeError(f"A step must hold real numbers; got an array of dtype {dtype}.")
         #: whether floats are float64 (or wider): integers up to 2**53 convert exactly
         self.wide = xp.finfo(self.float_dtype).bits >= 64
-        for name in ("floor_divide", "remainder", "exp", "log", "sqrt", "sin", "cos", "tanh"):
+        for name in ("exp", "log", "sqrt", "sin", "cos", "tanh"):
             setattr(self, name, getattr(xp, name))
         # NumPy's and JAX's divmod (not PyTorch's); clip (not in every namespace lrkit
         # is given, e.g. lrkit.keras's TensorFlow one)
         self._divmod = getattr(xp, "divmod", None)
         self._clip = getattr(xp, "clip", None)
+        #: the step as prepared: never negative (checked on NumPy, clamped elsewhere)
+        self.step: Any = None
+        self._lax: Any = None
+        if array_api_compat.is_jax_array(step) and xp.isdtype(dtype, "integral"):
+            from jax import lax
+
+            # the step divided by a positive integer: truncating division is the floor
+            # (the step is >= 0), without jnp's sign corrections (a smaller program)
+            self._lax = lax
+            self._int_max = int(xp.iinfo(self.int_dtype).max)
+
+    def _truncates(self, a: Any, b: Any) -> bool:
+        return (self._lax is not None and a is self.step and type(b) is int
+                and 0 < b <= self._int_max)
+
+    def floor_divide(self, a: Any, b: Any) -> Any:
+        if self._truncates(a, b):
+            return self._lax.div(a, self.xp.asarray(b, dtype=a.dtype))
+        return self.xp.floor_divide(a, b)
+
+    def remainder(self, a: Any, b: Any) -> Any:
+        if self._truncates(a, b):
+            return self._lax.rem(a, self.xp.asarray(b, dtype=a.dtype))
+        return self.xp.remainder(a, b)
 
     def prepare(self, step: Any) -> Any:
         """The step in the dtype it is computed in."""
@@ -195,6 +219,8 @@ class ArrayOps:
 
     def divmod(self, a: Any, b: Any) -> tuple[Any, Any]:
         """``(floor_divide(a, b), remainder(a, b))``, in one pass where the library can."""
+        if self._truncates(a, b):
+            return self.floor_divide(a, b), self.remainder(a, b)
         if self._divmod is not None:
             return self._divmod(a, b)  # type: ignore[no-any-return]
         return self.xp.floor_divide(a, b), self.xp.remainder(a, b)

@@ -371,6 +371,7 @@ def _array_step(step: Any) -> tuple[ArrayOps, Any]:
             raise ValueError(f"A step must be >= 0. Received: an array holding {step.min()}.")
     else:
         step = xp.maximum(step, xp.zeros_like(step))
+    ops.step = step
     return ops, step
 
 
