@@ -13,7 +13,11 @@ depends only on the config (the schedule is immutable) is computed while recordi
 and left out; a branch on the step (``xp.select``/``xp.choose``/``xp.where``)
 becomes an ``if``; ``xp.minimum``, ``xp.since``, ... become the conditional
 expressions SCALAR's functions are made of. Its results are therefore bit for bit
-those of the SCALAR path, at about the cost of the hand-written formula.
+those of the SCALAR path, at about the cost of the hand-written formula. A value used
+once is written into the expression that uses it where the order of evaluation is kept
+(see :func:`_render`), and a few operations are rewritten where CPython defines them to
+be the same (``float(v) * y`` is ``v * y`` for a Python number ``v`` and a float ``y``;
+``math.pow(a, b)`` is ``a ** b`` where ``**`` can mean nothing else).
 
 The function's text is made of variable names, operators and the structural
 integers of an ``if``/``elif`` chain, and nothing else: every constant (a number of
