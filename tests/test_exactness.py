@@ -626,3 +626,38 @@ def test_generated_sweep(name):
         s, steps = GENERATORS[name](rng)
         errors += [m for step in steps if (m := mismatch(s, step)) is not None]
     assert not errors, f"{len(errors)} mismatches:\n" + "\n".join(errors[:15])
+
+
+# -- ExponentialDecay past float64's range, in float32 ------------------------------------
+@pytest.mark.parametrize(
+    ("init", "rate", "period", "direct"),
+    [
+        (0.1, 0.96, 1000, True),
+        (-3.0, 0.9, 7.5, True),
+        (3e38, 0.5, 1, True),  # near float32's largest: still out of range past e**-700
+        (0.1, 1.5, 10, True),  # growth: infinities
+        (1e-30, 2.0, 3, True),
+        (0.1, 1e-300, 1, True),  # the rate is 0 in float32
+        (0.1, 1 - 1e-9, 1, False),  # the rate is 1 in float32: the logarithms are kept
+        (1e300, 0.5, 1, False),  # the initial rate is beyond float32: kept
+    ],
+)
+def test_float32_past_float64s_range(init, rate, period, direct):
+    # float32 steps past the step where float64 switches to logarithms: float32 has left
+    # out the logarithmic form only where the direct form gives the same values (0 or an
+    # infinity of the initial rate's sign), as the exact value rounded to float32 is
+    s = lrkit.ExponentialDecay(init, period, rate)
+    assert s._float32_direct is direct
+    far = float(s._far_step)
+    steps = np.array([far, far * 1.5, far * 10, 3e38], dtype=np.float32)
+    got = s(steps)
+    assert got.dtype == np.float32
+    for t, value in zip(steps.tolist(), got.tolist(), strict=True):
+        log_abs = math.log(abs(init)) + (t / period) * math.log(rate)  # ln |exact value|
+        exact = math.copysign(0.0 if log_abs < 0 else math.inf, init)
+        if -100 < log_abs < 85:  # representable in float32: only with the logarithms
+            exact = math.copysign(math.exp(log_abs), init)
+            # (their float32 argument, ln|init| + e ln(rate) ~ 690, is off by ~4e-5)
+            assert value == pytest.approx(exact, rel=1e-4), (t, value, exact)
+        else:
+            assert value == exact and math.copysign(1, value) == math.copysign(1, exact), t

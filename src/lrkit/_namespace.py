@@ -12,7 +12,9 @@ the operations below. ``xp`` is either
   floating dtype, or the library's default float for integer steps.
 
 Both expose ``wide`` (whether floats are float64: integers up to 2**53 convert
-exactly, so a formulation that float32 needs may be left out) and ``floor_divide``,
+exactly, so a formulation that float32 needs may be left out), ``int_max`` (the
+largest integer step, for integer arrays; None where steps are unbounded) and
+``floor_divide``,
 ``remainder``, ``divmod`` (both at once: one pass over an array where the library
 has it), ``to_float``, ``where``, ``minimum``,
 ``maximum``, ``clip`` (``minimum(maximum(x, low), high)``, in one operation),
@@ -101,6 +103,7 @@ class _Scalar:
         ops = dict(
             is_array=False,
             wide=True,
+            int_max=None,
             floor_divide=operator.floordiv,
             remainder=operator.mod,
             divmod=divmod,
@@ -179,6 +182,9 @@ class ArrayOps:
             raise TypeError(f"A step must hold real numbers; got an array of dtype {dtype}.")
         #: whether floats are float64 (or wider): integers up to 2**53 convert exactly
         self.wide = xp.finfo(self.float_dtype).bits >= 64
+        #: the largest integer step (of the integer dtype), or None (float steps)
+        self.int_max = (int(xp.iinfo(self.int_dtype).max)
+                        if xp.isdtype(dtype, "integral") else None)
         for name in ("exp", "log", "sqrt", "sin", "cos", "tanh"):
             setattr(self, name, getattr(xp, name))
         # NumPy's and JAX's divmod (not PyTorch's); clip (not in every namespace lrkit
@@ -194,11 +200,10 @@ class ArrayOps:
             # the step divided by a positive integer: truncating division is the floor
             # (the step is >= 0), without jnp's sign corrections (a smaller program)
             self._lax = lax
-            self._int_max = int(xp.iinfo(self.int_dtype).max)
 
     def _truncates(self, a: Any, b: Any) -> bool:
         return (self._lax is not None and a is self.step and type(b) is int
-                and 0 < b <= self._int_max)
+                and 0 < b <= self.int_max)
 
     def floor_divide(self, a: Any, b: Any) -> Any:
         if self._truncates(a, b):
@@ -344,7 +349,14 @@ class ArrayOps:
         return formula(self, step)
 
     def select(self, branches: Sequence[Callable[..., Any]], index: Any) -> Callable[..., Any]:
-        """A function of the branches' arguments giving :meth:`choose`'s result."""
+        """A function of the branches' arguments giving :meth:`choose`'s result.
+
+        On NumPy it is called once, and lets go of the index as soon as it has found
+        each branch's steps: written as ``xp.select(branches, step >= w)(...)``, the
+        index is then freed before the branches compute.
+        """
+        if self.concrete:
+            return _Selection(self, index, branches)
         return functools.partial(self.choose, index, branches)
 
     def choose(self, index: Any, branches: Sequence[Callable[..., Any]], *args: Any) -> Any:
@@ -357,9 +369,17 @@ class ArrayOps:
         they are gathered with a mask. Elsewhere (e.g. under ``jax.jit``, where the
         index is not known) every branch is evaluated on every element, then selected.
         """
-        if self.concrete and index.size:
-            return self._choose_pieces(index, branches, args)
+        if self.concrete:
+            return self._choose_boxed([index], branches, args)
         return self._choose_all(index, branches, args)
+
+    def _choose_boxed(self, box: list[Any], branches: Sequence[Callable[..., Any]],
+                      args: tuple[Any, ...]) -> Any:
+        # the index comes in a list that is emptied: no frame of this call holds it
+        # once its pieces are found
+        if not box[0].size:
+            return self._choose_all(box.pop(), branches, args)
+        return self._choose_pieces(box, branches, args)
 
     def _choose_all(self, index: Any, branches: Sequence[Callable[..., Any]],
                     args: tuple[Any, ...]) -> Any:
@@ -371,22 +391,29 @@ class ArrayOps:
             out = self.where(cond, branches[i](*args), out)
         return out
 
-    def _choose_pieces(self, index: Any, branches: Sequence[Callable[..., Any]],
+    def _choose_pieces(self, box: list[Any], branches: Sequence[Callable[..., Any]],
                        args: tuple[Any, ...]) -> Any:
         xp = self.xp
+        index = box.pop()
+        shape = tuple(index.shape)
         flat = xp.reshape(index, (-1,))
         low, high = int(xp.min(flat)), int(xp.max(flat))
         if low == high:
+            del index, flat
             return branches[low](*args)
         # the arguments that hold one value per step, flattened (views)
-        per_step = [hasattr(a, "shape") and tuple(a.shape) == tuple(index.shape) for a in args]
+        per_step = [hasattr(a, "shape") and tuple(a.shape) == shape for a in args]
         if not any(per_step):  # branches that take the steps some other way: select
             return self._choose_all(index, branches, args)
         flat_args = [xp.reshape(a, (-1,)) if p else a for a, p in zip(args, per_step, strict=True)]
         n = flat.shape[0]
         if bool(xp.all(flat[1:] >= flat[:-1])):
-            ends = [int(e) for e in
-                    xp.searchsorted(flat, xp.arange(low, high + 2, device=self.device))]
+            if flat.dtype == xp.bool:  # False then True: the count of each
+                trues = int(xp.sum(flat))
+                ends = [0, n - trues, n]
+            else:
+                keys = xp.arange(low, high + 2, dtype=flat.dtype, device=self.device)
+                ends = [int(e) for e in xp.searchsorted(flat, keys)]
             pieces = [(ends[k + 1] - ends[k], i, slice(ends[k], ends[k + 1]))
                       for k, i in enumerate(range(low, high + 1))]
         else:
@@ -394,6 +421,7 @@ class ArrayOps:
             for i in range(low, high + 1):
                 mask = flat == i
                 pieces.append((int(xp.sum(mask)), i, mask))
+        del index, flat  # (the pieces say it all: the index may be freed)
         # the largest piece first, before the output is allocated: the peak is then
         # that piece's temporaries, or the output and one piece, not both
         pieces.sort(key=lambda piece: -piece[0])
@@ -408,7 +436,7 @@ class ArrayOps:
                 out = xp.empty((n,), dtype=self.float_dtype, device=self.device)
             out[where] = value
             del value
-        return xp.reshape(out, tuple(index.shape))
+        return xp.reshape(out, shape)
 
     def finish(self, out: Any, shape: tuple[int, ...]) -> Any:
         """The result as an array of the float dtype, of the step's shape."""
@@ -425,3 +453,18 @@ def _device(x: Any) -> Any:
     import array_api_compat
 
     return array_api_compat.device(x)
+
+
+class _Selection:
+    """``ArrayOps.select``'s result on NumPy: ``choose``, holding the index until called."""
+
+    __slots__ = ("branches", "index", "ops")
+
+    def __init__(self, ops: ArrayOps, index: Any, branches: Sequence[Callable[..., Any]]) -> None:
+        self.ops, self.index, self.branches = ops, index, branches
+
+    def __call__(self, *args: Any) -> Any:
+        box, self.index = [self.index], None
+        if box[0] is None:
+            raise RuntimeError("a selection of branches is called once")
+        return self.ops._choose_boxed(box, self.branches, args)

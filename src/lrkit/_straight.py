@@ -420,6 +420,7 @@ class _Recording:
 
     is_array = False
     wide = True
+    int_max = None
 
     def __init__(self, rec: _Recorder) -> None:
         self.rec = rec

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import struct
 from typing import Any
 
 from lrkit import _validate as v
@@ -26,7 +27,10 @@ class ExponentialDecay(LearningRateSchedule):
     float32 arrays keep the integer part exact. Where :math:`r^{\lfloor t/T \rfloor}`
     alone would leave float64's range (past about 700 e-folds) the rate is computed
     as :math:`\exp(\ln|\eta_0| + p \ln r)`, so a representable rate is still
-    returned (relative error below 2e-13).
+    returned (relative error below 2e-13). In float32 no rate that far is
+    representable: there the direct form, which then gives the same 0 or infinity,
+    is used alone (unless the rate rounds to 1 in float32 or the initial rate is
+    beyond float32).
 
     Args:
         initial_learning_rate: float, finite. The rate at step 0.
@@ -76,34 +80,76 @@ class ExponentialDecay(LearningRateSchedule):
         self._ln_rate = ln_rate
         self._ln_init = math.log(abs(init)) if init else 0.0
         self._sign = math.copysign(1.0, init)
+        # the first step of the logarithmic form (q > q_safe), or None; with an integer
+        # period, exactly: step // T > q_safe where step >= (floor(q_safe) + 1) * T
+        q_far = math.floor(self._q_safe) + 1 if self._q_safe < math.inf else None
+        self._far_step = None if q_far is None else q_far * self._period
+        # (as a float, for arrays of float steps: a large Python int may not convert)
+        self._far_float = (math.inf if q_far is None or self._far_step >= 2.0**1023
+                           else float(self._far_step))
+        self._float32_direct = _float32_direct(rate, init, self._q_safe)
         self._freeze()
 
     # the exponent is q + f: q whole periods (an integer for integer steps: `pow`
-    # converts it) and the fraction f of the current period (unused with `staircase`)
-    def _direct(self, xp: Any, q: Any, f: Any) -> Any:
-        out = self.initial_learning_rate * xp.pow(self.decay_rate, q)
+    # converts it) and the fraction f of the current period (none with `staircase`).
+    # Each array is rebound as soon as it is used: at most three are alive at once.
+    def _direct(self, xp: Any, step: Any) -> Any:
+        rate, period = self.decay_rate, self._period
         if self.staircase:
-            return out
-        return out * xp.pow(self.decay_rate, f)
+            return self.initial_learning_rate * xp.pow(rate, xp.floor_divide(step, period))
+        q, f = xp.divmod(step, period)
+        q = self.initial_learning_rate * xp.pow(rate, q)
+        f = xp.to_float(f) / period
+        return q * xp.pow(rate, f)
 
-    def _logs(self, xp: Any, q: Any, f: Any) -> Any:
-        q = xp.to_float(q)
-        e = q if self.staircase else q + f
+    def _logs(self, xp: Any, step: Any) -> Any:
+        if self.staircase:
+            e = xp.to_float(xp.floor_divide(step, self._period))
+        else:
+            q, f = xp.divmod(step, self._period)
+            e = xp.to_float(q) + xp.to_float(f) / self._period
         return self._sign * xp.exp(self._ln_init + e * self._ln_rate)
 
-    # the two forms, as plain functions of (self, xp, q, f): a tuple built once, and no
+    # the two forms, as plain functions of (self, xp, step): a tuple built once, and no
     # reference cycle through bound methods
     _branches = (_direct, _logs)
 
     def _compute(self, xp: Any, step: Any) -> Any:
         if not self.initial_learning_rate:
             return 0.0
-        if self.staircase:  # whole periods only: the remainder is not needed
-            q, f = xp.floor_divide(step, self._period), 0.0
-        else:
-            q, f = xp.divmod(step, self._period)  # as split(), without its call
-            f = xp.to_float(f) / self._period
-        if self._q_safe == math.inf:
-            return self._direct(xp, q, f)
-        far = q > self._q_safe  # compared in integers, exactly
-        return xp.select(self._branches, far)(self, xp, q, f)
+        far = self._far_step
+        if (far is None  # rate**q never leaves float64's range
+                or (not xp.wide and self._float32_direct)
+                or (xp.int_max is not None and far > xp.int_max)):  # (no step gets there)
+            return self._direct(xp, step)
+        if xp.is_array and xp.int_max is None:
+            far = self._far_float
+        # (the comparison inline: NumPy frees it once the selection has used it)
+        return xp.select(self._branches, step >= far)(self, xp, step)
+
+
+def _float32(x: float) -> float:
+    """``x`` rounded to float32 (an infinity beyond its range)."""
+    try:
+        return float(struct.unpack("f", struct.pack("f", x))[0])
+    except OverflowError:
+        return math.copysign(math.inf, x)
+
+
+def _float32_direct(rate: float, init: float, q_safe: float) -> bool:
+    """Whether, in float32, the direct form gives the logarithmic form's values past
+    ``q_safe`` periods, so that the logarithms may be left out there.
+
+    Past ``q_safe`` the rate is beyond e**700 times the initial rate, or below e**-700
+    times it: beyond float32's range for any float32 initial rate (float32 spans
+    e**-104 to e**89), so both forms give 0 or an infinity of the initial rate's sign,
+    provided the direct form's ``rate**q`` (with the rate rounded to float32) is itself
+    out of range there: below e**-110 or above e**110.
+    """
+    if q_safe == math.inf or not abs(_float32(float(init))) < math.inf:
+        return False
+    r32 = _float32(float(rate))
+    if r32 == 1.0:  # a rate so close to 1 that float32 does not decay it
+        return False
+    ln32 = math.inf if r32 in (0.0, math.inf) else abs(math.log(r32))
+    return ln32 * q_safe >= 110.0
