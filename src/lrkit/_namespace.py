@@ -18,7 +18,8 @@ largest integer step, for integer arrays; None where steps are unbounded) and
 ``remainder``, ``divmod`` (both at once: one pass over an array where the library
 has it), ``to_float``, ``where``, ``minimum``,
 ``maximum``, ``clip`` (``minimum(maximum(x, low), high)``, in one operation),
-``since`` (``max(step - start, 0)``), ``pow``, ``exp``, ``log``, ``sqrt``,
+``since`` (``max(step - start, 0)``), ``pow``, ``pow_ratio`` (``base ** (k / scale)``
+for integers ``k``), ``exp``, ``log``, ``sqrt``,
 ``sin``, ``cos``, ``tanh``, ``table`` (a lookup table comparable with the step),
 ``search`` (count table entries below a step), ``take`` (look a table up),
 ``select`` (look a branch up: the function an index picks) and ``choose`` (its value:
@@ -74,6 +75,11 @@ def _search(table: Sequence[Any], x: Any, right: bool = False) -> int:
     return bisect.bisect_right(table, x) if right else bisect.bisect_left(table, x)
 
 
+def _pow_ratio(base: float, k: Any, scale: int | float = 1) -> float:
+    # base ** (k / scale): for an int k, math.pow converts it exactly as float() does
+    return math.pow(base, k if scale == 1 else float(k) / scale)
+
+
 def _choose(index: int, branches: Sequence[Callable[..., Any]], *args: Any) -> Any:
     """``branches[index](*args)``: only the chosen branch is evaluated.
 
@@ -109,6 +115,7 @@ class _Scalar:
             divmod=divmod,
             to_float=float,
             pow=math.pow,
+            pow_ratio=_pow_ratio,
             exp=math.exp,
             log=math.log,
             sqrt=math.sqrt,
@@ -270,6 +277,23 @@ class ArrayOps:
             return self.xp.pow(self.asarray(a), b)
         a, b = self._pair(self._arr(a) if isinstance(b, (int, float)) else a, b)
         return self.xp.pow(a, b)
+
+    def pow_ratio(self, base: float, k: Any, scale: int | float = 1) -> Any:
+        """``base ** (k / scale)`` for integers ``k``.
+
+        On NumPy, where the exponents are few (at most one distinct value for 8
+        steps, from 0 up), each power is computed once and looked up: the same
+        ``pow`` of the same exponents, without one ``pow`` per step.
+        """
+        xp = self.xp
+        if (self.concrete and isinstance(base, float) and xp.isdtype(k.dtype, "integral")
+                and k.size):
+            low, high = int(xp.min(k)), int(xp.max(k))
+            if low >= 0 and high < k.size // 8:
+                table = xp.arange(high + 1, dtype=k.dtype, device=self.device)
+                table = self.pow(base, table if scale == 1 else self.to_float(table) / scale)
+                return table[k]  # (NumPy: any shape; an array of its own, not a view)
+        return self.pow(base, k if scale == 1 else self.to_float(k) / scale)
 
     def _binary(self, op: str, a: Any, b: Any) -> Any:
         if isinstance(a, (int, float)) and isinstance(b, (int, float)):

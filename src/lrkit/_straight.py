@@ -452,6 +452,9 @@ class _Recording:
             return self._unary(SCALAR.pow, a, b)
         return _mark(self.rec.emit("{0} ** {1}", args, True), False, True)
 
+    def pow_ratio(self, base: float, k: Any, scale: int | float = 1) -> Any:
+        return self.pow(base, k if scale == 1 else self.to_float(k) / scale)  # as SCALAR's
+
     def floor_divide(self, a: Any, b: Any) -> Any:
         return a // b
 

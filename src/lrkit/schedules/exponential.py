@@ -96,11 +96,10 @@ class ExponentialDecay(LearningRateSchedule):
     def _direct(self, xp: Any, step: Any) -> Any:
         rate, period = self.decay_rate, self._period
         if self.staircase:
-            return self.initial_learning_rate * xp.pow(rate, xp.floor_divide(step, period))
+            return self.initial_learning_rate * xp.pow_ratio(rate, xp.floor_divide(step, period))
         q, f = xp.divmod(step, period)
-        q = self.initial_learning_rate * xp.pow(rate, q)
-        f = xp.to_float(f) / period
-        return q * xp.pow(rate, f)
+        q = self.initial_learning_rate * xp.pow_ratio(rate, q)
+        return q * xp.pow_ratio(rate, f, period)
 
     def _logs(self, xp: Any, step: Any) -> Any:
         if self.staircase:
