@@ -72,7 +72,12 @@ def test_a_warmup_over_ten_million_steps_peaks_near_three_results(np):
               lrkit.Warmup(lrkit.CosineDecay(0.1, 10_000, alpha=0.01), 1_000),
               # each part of the exponent freed once its power is computed
               lrkit.ExponentialDecay(0.1, 1000, 0.96),
-              lrkit.CosineDecay(0.0, 10_000, warmup_target=0.1, warmup_steps=1_000)):
+              lrkit.CosineDecay(0.0, 10_000, warmup_target=0.1, warmup_steps=1_000),
+              # period index, steps into the period, its length and peak, one at a time
+              lrkit.CosineDecayRestarts(0.1, 1_000, t_mul=2.0, m_mul=0.9),
+              lrkit.CosineDecayRestarts(0.1, 1_000, t_mul=1.0, m_mul=0.9),
+              lrkit.CosineDecayRestarts(0.1, 7.5, t_mul=1.5, m_mul=0.9)):
+        s(steps[:10])  # (first-call imports are not the formula's)
         tracemalloc.start()
         out = s(steps)
         peak = tracemalloc.get_traced_memory()[1]

@@ -359,12 +359,18 @@ class ArrayOps:
             vals = [float(v) for v in values]
         return xp.asarray(vals, dtype=dtype, device=self.device)
 
+    # (a 1-d array is not reshaped: a reshaped array is a view, which NumPy does not
+    # reuse as a temporary's memory in the next operation)
     def search(self, table: Any, x: Any, right: bool = False) -> Any:
-        flat = self.xp.reshape(x, (-1,))
-        idx = self.xp.searchsorted(table, flat, side="right" if right else "left")
+        side = "right" if right else "left"
+        if x.ndim == 1:
+            return self.xp.searchsorted(table, x, side=side)
+        idx = self.xp.searchsorted(table, self.xp.reshape(x, (-1,)), side=side)
         return self.xp.reshape(idx, x.shape)
 
     def take(self, table: Any, index: Any) -> Any:
+        if index.ndim == 1:
+            return self.xp.take(table, index)
         flat = self.xp.reshape(index, (-1,))
         return self.xp.reshape(self.xp.take(table, flat), index.shape)
 

@@ -169,22 +169,27 @@ class CosineDecayRestarts(LearningRateSchedule):
     def _compute(self, xp: Any, step: Any) -> Any:
         if self._swing == 0:
             return self._floor
-        # (arrays are deleted as soon as they are used: fewer are alive at once)
+        # Each array is freed once used: at most three are alive at once. The steps left
+        # in the period are handed over in a list, so that the expression dividing them
+        # holds the only reference (NumPy then divides in place, and cosine_remaining
+        # frees the fraction).
         if self._t_mul == 1:
             i, elapsed = split(xp, step, self._first)
-            elapsed, length = xp.to_float(elapsed), self._first
-            peak = xp.pow(float(self._m_mul), xp.to_float(i))
+            peak = xp.pow_ratio(float(self._m_mul), i)
+            del i
+            left = [self._first - elapsed]
+            del elapsed
+            cosine = cosine_remaining(xp, xp.to_float(left.pop()) / self._first)
         else:
             i = xp.search(xp.table(self._starts, step, rounding=1), step, right=True) - 1
             if self._exact:
                 elapsed = xp.to_float(step - xp.take(xp.table(self._starts, step), i))
             else:
                 elapsed = xp.to_float(step) - xp.take(xp.table(self._starts), i)
-            length = xp.take(xp.table(self._lengths), i)
+            lengths = xp.table(self._lengths)
+            left = [xp.take(lengths, i) - elapsed]
+            del elapsed
+            cosine = cosine_remaining(xp, left.pop() / xp.take(lengths, i))
             peak = xp.take(xp.table(self._peaks), i)
-        del i
-        remaining = (length - elapsed) / length
-        del elapsed, length
-        cosine = cosine_remaining(xp, remaining)
-        del remaining
+            del i
         return self.initial_learning_rate * (self._one_minus_alpha * peak * cosine + self.alpha)
