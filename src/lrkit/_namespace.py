@@ -292,7 +292,8 @@ class ArrayOps:
             if low >= 0 and high < k.size // 8:
                 table = xp.arange(high + 1, dtype=k.dtype, device=self.device)
                 table = self.pow(base, table if scale == 1 else self.to_float(table) / scale)
-                return table[k]  # (NumPy: any shape; an array of its own, not a view)
+                # (an array of its own, not a view: NumPy reuses it as a temporary)
+                return xp.take(table, k) if k.ndim == 1 else table[k]
         return self.pow(base, k if scale == 1 else self.to_float(k) / scale)
 
     def _binary(self, op: str, a: Any, b: Any) -> Any:

@@ -367,8 +367,8 @@ def _array_step(step: Any) -> tuple[ArrayOps, Any]:
     if array_api_compat.is_numpy_array(step):
         if xp.isdtype(step.dtype, "real floating") and not bool(xp.all(xp.isfinite(step))):
             raise ValueError("A step must be finite. Received: an array holding NaN or inf.")
-        if step.size and bool(xp.any(step < 0)):
-            raise ValueError(f"A step must be >= 0. Received: an array holding {step.min()}.")
+        if step.size and (low := xp.min(step)) < 0:  # (one pass, no array of booleans)
+            raise ValueError(f"A step must be >= 0. Received: an array holding {low}.")
     else:
         step = xp.maximum(step, xp.zeros_like(step))
     ops.step = step

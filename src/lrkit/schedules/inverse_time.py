@@ -59,8 +59,8 @@ class InverseTimeDecay(LearningRateSchedule):
         self._freeze()
 
     def _compute(self, xp: Any, step: Any) -> Any:
+        # (the quotient a temporary of the expression: NumPy computes in its memory)
         if self.staircase:
-            p = xp.to_float(split(xp, step, self._period)[0])
-        else:
-            p = ratio(xp, step, self._period)
-        return self.initial_learning_rate / (1.0 + self.decay_rate * p)
+            return self.initial_learning_rate / (
+                1.0 + self.decay_rate * xp.to_float(split(xp, step, self._period)[0]))
+        return self.initial_learning_rate / (1.0 + self.decay_rate * ratio(xp, step, self._period))
