@@ -116,13 +116,22 @@ def test_pow_ratio_looks_up_few_exponents_with_the_same_values(np):
     rng = np.random.default_rng(3)
     few = rng.integers(0, 50, size=(40, 30))  # 50 exponents for 1,200 steps: looked up
     many = rng.integers(0, 10**6, size=(40, 30))  # computed one by one
-    for k in (few, many, few[:, ::2], np.zeros((0,), dtype=np.int64)):
+    for k in (few, many, few[:, ::2], few.reshape(-1), np.zeros((0,), dtype=np.int64)):
         for scale in (1, 7, 2.5):
-            want = np.power(0.96, k / scale) if scale != 1 else np.power(0.96, k)
-            got = ops.pow_ratio(0.96, k, scale)
-            assert got.shape == k.shape and got.dtype == np.float64
-            np.testing.assert_array_equal(got, want)
+            for times in (1.0, -0.3):
+                power = np.power(0.96, k / scale) if scale != 1 else np.power(0.96, k)
+                want = power if times == 1.0 else times * power
+                got = ops.pow_ratio(0.96, k, scale, times=times)
+                assert got.shape == k.shape and got.dtype == np.float64
+                np.testing.assert_array_equal(got, want)
+                # a bound the caller guarantees: no pass over k to find it
+                below = int(k.max()) + 1 if k.size else 1
+                np.testing.assert_array_equal(
+                    ops.pow_ratio(0.96, k, scale, times=times, below=below), want)
+    with pytest.raises(IndexError):  # a broken promise is an error, not a wrong value
+        ops.pow_ratio(0.96, few.reshape(-1), below=10)
     # and the Python-number path: math.pow of the same exponent
     from lrkit._namespace import SCALAR
 
     assert SCALAR.pow_ratio(0.96, 7, 3) == 0.96 ** (7 / 3) and SCALAR.pow_ratio(0.5, 3) == 0.125
+    assert SCALAR.pow_ratio(0.5, 3, times=3.0) == 0.375

@@ -75,9 +75,11 @@ def _search(table: Sequence[Any], x: Any, right: bool = False) -> int:
     return bisect.bisect_right(table, x) if right else bisect.bisect_left(table, x)
 
 
-def _pow_ratio(base: float, k: Any, scale: int | float = 1) -> float:
-    # base ** (k / scale): for an int k, math.pow converts it exactly as float() does
-    return math.pow(base, k if scale == 1 else float(k) / scale)
+def _pow_ratio(base: float, k: Any, scale: int | float = 1, times: float = 1.0,
+               below: int | None = None) -> float:
+    # times * base ** (k / scale): for an int k, math.pow converts it as float() does
+    power = math.pow(base, k if scale == 1 else float(k) / scale)
+    return power if times == 1.0 else times * power
 
 
 def _choose(index: int, branches: Sequence[Callable[..., Any]], *args: Any) -> Any:
@@ -278,23 +280,32 @@ class ArrayOps:
         a, b = self._pair(self._arr(a) if isinstance(b, (int, float)) else a, b)
         return self.xp.pow(a, b)
 
-    def pow_ratio(self, base: float, k: Any, scale: int | float = 1) -> Any:
-        """``base ** (k / scale)`` for integers ``k``.
+    def pow_ratio(self, base: float, k: Any, scale: int | float = 1, times: float = 1.0,
+                  below: int | None = None) -> Any:
+        """``times * base ** (k / scale)`` for integers ``k``; ``below``, if given, is a
+        bound the caller guarantees: ``0 <= k < below``.
 
         On NumPy, where the exponents are few (at most one distinct value for 8
         steps, from 0 up), each power is computed once and looked up: the same
-        ``pow`` of the same exponents, without one ``pow`` per step.
+        operations on the same exponents, without one ``pow`` per step.
         """
         xp = self.xp
         if (self.concrete and isinstance(base, float) and xp.isdtype(k.dtype, "integral")
                 and k.size):
-            low, high = int(xp.min(k)), int(xp.max(k))
-            if low >= 0 and high < k.size // 8:
-                table = xp.arange(high + 1, dtype=k.dtype, device=self.device)
+            if below is None:
+                low, size = int(xp.min(k)), int(xp.max(k)) + 1
+            else:
+                low, size = 0, below
+            if low >= 0 and size <= k.size // 8:
+                table = xp.arange(size, dtype=k.dtype, device=self.device)
                 table = self.pow(base, table if scale == 1 else self.to_float(table) / scale)
+                if times != 1.0:
+                    table = times * table
                 # (an array of its own, not a view: NumPy reuses it as a temporary)
                 return xp.take(table, k) if k.ndim == 1 else table[k]
-        return self.pow(base, k if scale == 1 else self.to_float(k) / scale)
+        if times == 1.0:
+            return self.pow(base, k if scale == 1 else self.to_float(k) / scale)
+        return times * self.pow(base, k if scale == 1 else self.to_float(k) / scale)
 
     def _binary(self, op: str, a: Any, b: Any) -> Any:
         if isinstance(a, (int, float)) and isinstance(b, (int, float)):

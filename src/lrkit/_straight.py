@@ -452,8 +452,10 @@ class _Recording:
             return self._unary(SCALAR.pow, a, b)
         return _mark(self.rec.emit("{0} ** {1}", args, True), False, True)
 
-    def pow_ratio(self, base: float, k: Any, scale: int | float = 1) -> Any:
-        return self.pow(base, k if scale == 1 else self.to_float(k) / scale)  # as SCALAR's
+    def pow_ratio(self, base: float, k: Any, scale: int | float = 1, times: float = 1.0,
+                  below: int | None = None) -> Any:
+        power = self.pow(base, k if scale == 1 else self.to_float(k) / scale)  # as SCALAR's
+        return power if times == 1.0 else times * power
 
     def floor_divide(self, a: Any, b: Any) -> Any:
         return a // b

@@ -95,11 +95,13 @@ class ExponentialDecay(LearningRateSchedule):
     # Each array is rebound as soon as it is used: at most three are alive at once.
     def _direct(self, xp: Any, step: Any) -> Any:
         rate, period = self.decay_rate, self._period
+        init = self.initial_learning_rate
         if self.staircase:
-            return self.initial_learning_rate * xp.pow_ratio(rate, xp.floor_divide(step, period))
+            return xp.pow_ratio(rate, xp.floor_divide(step, period), times=init)
         q, f = xp.divmod(step, period)
-        q = self.initial_learning_rate * xp.pow_ratio(rate, q)
-        return q * xp.pow_ratio(rate, f, period)
+        q = xp.pow_ratio(rate, q, times=init)
+        # (an integer period: the remainder of a step >= 0 lies in [0, period))
+        return q * xp.pow_ratio(rate, f, period, below=period if type(period) is int else None)
 
     def _logs(self, xp: Any, step: Any) -> Any:
         if self.staircase:
