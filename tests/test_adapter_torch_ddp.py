@@ -147,7 +147,14 @@ def _worker(rank, store, out, save=None, kill_at=None, resume=None):
             dump(lrs)
             os.kill(os.getpid(), signal.SIGKILL)  # no clean-up, as a real crash
     dump(lrs)
+    # Both ranks done with every collective before either tears its process group down,
+    # and no interpreter teardown after it: gloo's threads can abort a process at exit
+    # ("terminate called without an active exception"), after all the work is written.
+    dist.barrier()
     dist.destroy_process_group()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _main(argv):
