@@ -469,27 +469,28 @@ class _Recording:
         return a // b, a % b
 
     # the conditional expressions SCALAR's where/minimum/maximum/clip/since are made of
+    def _either(self, template: str, a: Any, b: Any, args: tuple[Any, ...], nonneg: bool,
+                lazy: tuple[int, ...] = ()) -> _Sym:
+        """A conditional expression whose value is ``a`` or ``b``."""
+        out = self.rec.emit(template, args, _is_float(a) and _is_float(b), _plain(a, b),
+                            lazy=lazy)
+        return _mark(out, _finite(a, b), nonneg)
+
     def where(self, cond: Any, a: Any, b: Any) -> Any:
         if not isinstance(cond, _Sym):
             return a if cond else b
         # (the arms are evaluated after the condition, one of them: never moved into it)
-        out = self.rec.emit("{0} if {1} else {2}", (a, cond, b),
-                            _is_float(a) and _is_float(b), _plain(a, b), lazy=(0, 2))
-        return _mark(out, _finite(a, b), _nonneg(a, b))
+        return self._either("{0} if {1} else {2}", a, b, (a, cond, b), _nonneg(a, b), (0, 2))
 
     def minimum(self, a: Any, b: Any) -> Any:
         if not _symbolic(a, b):
             return SCALAR.minimum(a, b)
-        out = self.rec.emit("{0} if {0} < {1} else {1}", (a, b),
-                            _is_float(a) and _is_float(b), _plain(a, b))
-        return _mark(out, _finite(a, b), _nonneg(a, b))
+        return self._either("{0} if {0} < {1} else {1}", a, b, (a, b), _nonneg(a, b))
 
     def maximum(self, a: Any, b: Any) -> Any:
         if not _symbolic(a, b):
             return SCALAR.maximum(a, b)
-        out = self.rec.emit("{0} if {0} > {1} else {1}", (a, b),
-                            _is_float(a) and _is_float(b), _plain(a, b))
-        return _mark(out, _finite(a, b), _nonneg(a) or _nonneg(b))
+        return self._either("{0} if {0} > {1} else {1}", a, b, (a, b), _nonneg(a) or _nonneg(b))
 
     def clip(self, x: Any, low: Any, high: Any) -> Any:
         if not _symbolic(x, low, high):
