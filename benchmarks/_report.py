@@ -65,8 +65,15 @@ class Target:
         return f"{self.value:.3g} {self.kind} (target <= {self.limit:g} {self.kind})"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"group": self.group, "case": self.case, "what": self.what, "value": self.value,
-                "limit": self.limit, "kind": self.kind, "met": self.met}
+        return {
+            "group": self.group,
+            "case": self.case,
+            "what": self.what,
+            "value": self.value,
+            "limit": self.limit,
+            "kind": self.kind,
+            "met": self.met,
+        }
 
 
 @dataclass
@@ -82,15 +89,17 @@ class Report:
         self.cases.append(case)
         return case
 
-    def target(self, case: Case, what: str, value: float, limit: float,
-               kind: str = "ratio") -> None:
+    def target(
+        self, case: Case, what: str, value: float, limit: float, kind: str = "ratio"
+    ) -> None:
         self.targets.append(Target(case.group, case.name, what, value, limit, kind))
 
     def skip(self, group: str, case: str, contender: str, reason: str) -> None:
         # one line of plain text (Keras's messages hold newlines and terminal escapes)
         reason = re.sub(r"\x1b\[[0-9;]*m|\[[0-9;]*m", "", reason).strip().splitlines()[0]
-        self.skipped.append({"group": group, "case": case, "contender": contender,
-                             "reason": reason})
+        self.skipped.append(
+            {"group": group, "case": case, "contender": contender, "reason": reason}
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -114,21 +123,27 @@ class Report:
         for case in self.cases:
             if case.group != group:
                 group = case.group
-                lines += ["", f"== {group} ==",
-                          f"{'case':34} {'contender':22} {'time':>11} {'ratio':>7} {'median':>7}"]
+                lines += [
+                    "",
+                    f"== {group} ==",
+                    f"{'case':34} {'contender':22} {'time':>11} {'ratio':>7} {'median':>7}",
+                ]
             title = f"{case.name} [{case.unit}; ratio to {case.baseline}]"
             lines.append(title)
             for impl, t in case.timings.items():
-                lines.append(f"{'':34} {impl:22} {_time(t.min):>11} "
-                             f"{case.ratio(impl):>6.2f}x {case.ratio(impl, median=True):>6.2f}x")
+                lines.append(
+                    f"{'':34} {impl:22} {_time(t.min):>11} "
+                    f"{case.ratio(impl):>6.2f}x {case.ratio(impl, median=True):>6.2f}x"
+                )
             for k, v in case.metrics.items():
                 lines.append(f"{'':34} {k}: {v:.4g}")
             for note in case.notes:
                 lines.append(f"{'':34} note: {note}")
         if self.skipped:
             lines += ["", "== not measured =="]
-            lines += [f"{s['group']}/{s['case']}: {s['contender']}: {s['reason']}"
-                      for s in self.skipped]
+            lines += [
+                f"{s['group']}/{s['case']}: {s['contender']}: {s['reason']}" for s in self.skipped
+            ]
         lines += ["", "== targets =="]
         for t in self.targets:
             mark = "met   " if t.met else "MISSED"
@@ -148,9 +163,13 @@ class Report:
             contenders: list[str] = []
             for case in cases:
                 contenders += [k for k in case.timings if k not in contenders]
-            out += ["", f"### {group}", "",
-                    "| case | baseline: time | " + " | ".join(contenders) + " |",
-                    "|---|---|" + "---:|" * len(contenders)]
+            out += [
+                "",
+                f"### {group}",
+                "",
+                "| case | baseline: time | " + " | ".join(contenders) + " |",
+                "|---|---|" + "---:|" * len(contenders),
+            ]
             notes: list[str] = []
             for case in cases:
                 cells = [_ratio(case.ratio(k)) if k in case.timings else "" for k in contenders]
@@ -162,8 +181,10 @@ class Report:
                 out += [""] + [f"- {n}" for n in notes]
         out += ["", "### targets", "", "| | target | measured |", "|---|---|---|"]
         for t in self.targets:
-            out.append(f"| {'met' if t.met else '**missed**'} | {t.group}/{t.case}: {t.what} | "
-                       f"{t.shown()} |")
+            out.append(
+                f"| {'met' if t.met else '**missed**'} | {t.group}/{t.case}: {t.what} | "
+                f"{t.shown()} |"
+            )
         return "\n".join(out)
 
 

@@ -49,8 +49,11 @@ def loop_timer(fn: Callable[[Any], Any], steps: Sequence[Any]) -> Callable[[int]
     The loop runs in code compiled by :mod:`timeit`, with ``fn`` and ``steps`` in local
     variables, so the overhead per step is one iteration of a ``for`` loop.
     """
-    timer = timeit.Timer("for t in steps: fn(t)", setup="fn = _fn; steps = _steps",
-                         globals={"_fn": fn, "_steps": list(steps)})
+    timer = timeit.Timer(
+        "for t in steps: fn(t)",
+        setup="fn = _fn; steps = _steps",
+        globals={"_fn": fn, "_steps": list(steps)},
+    )
     return timer.timeit
 
 
@@ -82,7 +85,7 @@ def compare(
     samples: dict[str, list[float]] = {k: [] for k in timers}
     names = list(timers)
     for r in range(settings.repeat):
-        order = names[r % len(names):] + names[: r % len(names)]
+        order = names[r % len(names) :] + names[: r % len(names)]
         for name in order:
             n = counts[name]
             samples[name].append(timers[name](n) / (n * units[name]))

@@ -41,8 +41,9 @@ def _block(x: Any) -> Any:
     return ready() if ready is not None else x
 
 
-def _peer_timer(spec: Spec, peer: str, n: int, report: Report,
-                limit: float) -> tuple[Any, int] | None:
+def _peer_timer(
+    spec: Spec, peer: str, n: int, report: Report, limit: float
+) -> tuple[Any, int] | None:
     """A timer of the peer on ``n`` steps (or fewer, if it would be too slow), and the
     number of steps it is timed on."""
     try:
@@ -56,8 +57,12 @@ def _peer_timer(spec: Spec, peer: str, n: int, report: Report,
         report.skip("numpy", spec.name, peer, f"not installed ({exc})")
         return None
     except Exception as exc:  # a schedule that is not elementwise in that library
-        report.skip("numpy", spec.name, peer, f"fails on an array of steps: "
-                                              f"{type(exc).__name__}: {str(exc)[:80]}")
+        report.skip(
+            "numpy",
+            spec.name,
+            peer,
+            f"fails on an array of steps: {type(exc).__name__}: {str(exc)[:80]}",
+        )
         return None
     predicted = once * n / max(n // 1000, 100)
     m = n if predicted <= limit else max(1000, int(n * limit / predicted))
@@ -76,16 +81,21 @@ def run(report: Report, settings: Settings) -> None:
         a, b = ours(steps), hand(steps)
         close = np.isclose(a, b, rtol=1e-9, atol=1e-15)
         if close.mean() < 0.9999:  # Keras's restart index (a logarithm) misses a few steps
-            raise AssertionError(f"{spec.name}: the NumPy baseline differs from lrkit "
-                                 f"at {np.count_nonzero(~close)} of {n} steps")
+            raise AssertionError(
+                f"{spec.name}: the NumPy baseline differs from lrkit "
+                f"at {np.count_nonzero(~close)} of {n} steps"
+            )
         del a, b
-        timers = {"lrkit": call_timer(lambda s=ours: s(steps)),
-                  "hand-written NumPy": call_timer(lambda h=hand: h(steps))}
+        timers = {
+            "lrkit": call_timer(lambda s=ours: s(steps)),
+            "hand-written NumPy": call_timer(lambda h=hand: h(steps)),
+        }
         scaled: dict[str, int] = {}
         for peer in ("keras", "optax"):
             if peer in spec.peers:
-                got = _peer_timer(spec, peer, n, report,
-                                  PEER_SECONDS_QUICK if settings.quick else PEER_SECONDS)
+                got = _peer_timer(
+                    spec, peer, n, report, PEER_SECONDS_QUICK if settings.quick else PEER_SECONDS
+                )
                 if got is not None:
                     timers[peer], scaled[peer] = got
         timings = compare(timers, settings, per_unit=1, budget=0.0)
@@ -101,12 +111,16 @@ def run(report: Report, settings: Settings) -> None:
         case.metrics["hand-written peak memory / result"] = hand_peak / size
         report.add(case)
         report.target(case, "lrkit / hand-written NumPy", case.ratio("lrkit"), TIME_TARGET)
-        report.target(case, "lrkit peak memory / result", ours_peak / size, MEMORY_TARGET,
-                      kind="x result")
+        report.target(
+            case, "lrkit peak memory / result", ours_peak / size, MEMORY_TARGET, kind="x result"
+        )
         times[spec.name] = case.timings["lrkit"].min
     # O(n log b): a hundred times the boundaries costs about log(1000)/log(10) = 3x
     if "PiecewiseConstantDecay(10)" in times and "PiecewiseConstantDecay(1000)" in times:
         pw10, pw1000 = times["PiecewiseConstantDecay(10)"], times["PiecewiseConstantDecay(1000)"]
-        case = next(c for c in report.cases
-                    if c.group == "numpy" and c.name == "PiecewiseConstantDecay(1000)")
+        case = next(
+            c
+            for c in report.cases
+            if c.group == "numpy" and c.name == "PiecewiseConstantDecay(1000)"
+        )
         case.metrics["lrkit time, 1000 / 10 boundaries"] = pw1000 / pw10

@@ -22,9 +22,15 @@ from benchmarks.specs import PW10, PW1000, Spec, all_specs
 RUN_TARGET = 1.1
 COMPILE_TARGET = 1.2
 #: the cases with an optax equivalent
-CASES = ("ExponentialDecay", "PiecewiseConstantDecay(10)", "PiecewiseConstantDecay(1000)",
-         "PolynomialDecay", "CosineDecay", "CosineDecay(warmup_target)",
-         "Warmup(CosineDecay)")
+CASES = (
+    "ExponentialDecay",
+    "PiecewiseConstantDecay(10)",
+    "PiecewiseConstantDecay(1000)",
+    "PolynomialDecay",
+    "CosineDecay",
+    "CosineDecay(warmup_target)",
+    "Warmup(CosineDecay)",
+)
 #: train steps per timed unit (the step's result is awaited once per unit)
 STEPS_PER_UNIT = 20
 
@@ -54,8 +60,9 @@ def _train_step(jax: Any, optax: Any, schedule: Any, x: Any, y: Any) -> tuple[An
     return step, opt
 
 
-def _compile(jax: Any, optax: Any, schedule: Any, x: Any, y: Any,
-             params: Any) -> tuple[float, Any, Any]:
+def _compile(
+    jax: Any, optax: Any, schedule: Any, x: Any, y: Any, params: Any
+) -> tuple[float, Any, Any]:
     """Seconds to trace, lower and compile a fresh train step; the compiled step; and
     the optimizer's initial state."""
     step, opt = _train_step(jax, optax, schedule, x, y)
@@ -114,8 +121,11 @@ def run(report: Report, settings: Settings) -> None:
 
             return call_timer(unit)
 
-        run_t = compare({"lrkit": timer_of("lrkit"), "optax": timer_of("optax")}, settings,
-                        per_unit=STEPS_PER_UNIT)
+        run_t = compare(
+            {"lrkit": timer_of("lrkit"), "optax": timer_of("optax")},
+            settings,
+            per_unit=STEPS_PER_UNIT,
+        )
         case = report.add(Case("jax", f"train step: {name}", "step", "optax", run_t))
         report.target(case, "lrkit / optax, jitted train step", case.ratio("lrkit"), RUN_TARGET)
 
@@ -124,8 +134,9 @@ def run(report: Report, settings: Settings) -> None:
                 samples[who].append(_compile(jax, optax, schedule, x, y, params)[0])
         comp = {k: Timing(min(v), sorted(v)[len(v) // 2], len(v)) for k, v in samples.items()}
         case = report.add(Case("jax", f"compile: {name}", "compile", "optax", comp))
-        report.target(case, "lrkit / optax, trace + lower + compile", case.ratio("lrkit"),
-                      COMPILE_TARGET)
+        report.target(
+            case, "lrkit / optax, trace + lower + compile", case.ratio("lrkit"), COMPILE_TARGET
+        )
 
     # the piecewise program's size (and its compile time), 10 vs 1,000 boundaries
     import lrkit
@@ -134,21 +145,32 @@ def run(report: Report, settings: Settings) -> None:
     metrics: dict[str, float] = {}
     for b, v in (PW10, PW1000):
         scales = {t + 1: v[i + 1] / v[i] for i, t in enumerate(b)}
-        for who, build in (("lrkit", lambda b=b, v=v: lrkit.PiecewiseConstantDecay(b, v)),
-                           ("optax", lambda v=v, sc=scales: optax.piecewise_constant_schedule(
-                               v[0], sc))):
+        for who, build in (
+            ("lrkit", lambda b=b, v=v: lrkit.PiecewiseConstantDecay(b, v)),
+            ("optax", lambda v=v, sc=scales: optax.piecewise_constant_schedule(v[0], sc)),
+        ):
             seconds = []
             for _ in range(1 if settings.quick else settings.repeat - 2):
                 start = time.perf_counter()
                 ops, chars = hlo_ops(jax, jnp, build())
                 seconds.append(time.perf_counter() - start)
             timings[f"{who}, {len(b)} boundaries"] = Timing(
-                min(seconds), sorted(seconds)[len(seconds) // 2], len(seconds))
+                min(seconds), sorted(seconds)[len(seconds) // 2], len(seconds)
+            )
             metrics[f"{who} HLO instructions, {len(b)} boundaries"] = ops
             metrics[f"{who} HLO characters, {len(b)} boundaries"] = chars
-    case = report.add(Case("jax program", "PiecewiseConstantDecay: jit(schedule)", "compile",
-                           "lrkit, 10 boundaries", timings, metrics))
+    case = report.add(
+        Case(
+            "jax program",
+            "PiecewiseConstantDecay: jit(schedule)",
+            "compile",
+            "lrkit, 10 boundaries",
+            timings,
+            metrics,
+        )
+    )
     ours10 = metrics["lrkit HLO instructions, 10 boundaries"]
     ours1000 = metrics["lrkit HLO instructions, 1000 boundaries"]
-    report.target(case, "lrkit HLO instructions, 1000 boundaries / 10 boundaries",
-                  ours1000 / ours10, 1.0)
+    report.target(
+        case, "lrkit HLO instructions, 1000 boundaries / 10 boundaries", ours1000 / ours10, 1.0
+    )

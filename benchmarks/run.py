@@ -43,8 +43,18 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
-    for module in ("lrkit", "numpy", "jax", "optax", "torch", "keras", "tensorflow",
-                   "transformers", "timm", "lrsched"):
+    for module in (
+        "lrkit",
+        "numpy",
+        "jax",
+        "optax",
+        "torch",
+        "keras",
+        "tensorflow",
+        "transformers",
+        "timm",
+        "lrsched",
+    ):
         info[module] = _version(module)
     return info
 
@@ -73,18 +83,24 @@ def _version(module: str) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--quick", action="store_true", help="few repetitions, small arrays")
     parser.add_argument("--json", metavar="PATH", help="write the results as JSON")
     parser.add_argument("--markdown", metavar="PATH", help="write the ratios as Markdown tables")
-    parser.add_argument("--groups", default=",".join(GROUPS),
-                        help=f"comma-separated subset of {','.join(GROUPS)}")
-    parser.add_argument("--cases", metavar="TEXT",
-                        help="only the schedules whose name contains one of these "
-                             "comma-separated texts (a partial run, for development)")
-    parser.add_argument("--no-peers", action="store_true",
-                        help="lrkit and the hand-written baselines only")
+    parser.add_argument(
+        "--groups", default=",".join(GROUPS), help=f"comma-separated subset of {','.join(GROUPS)}"
+    )
+    parser.add_argument(
+        "--cases",
+        metavar="TEXT",
+        help="only the schedules whose name contains one of these "
+        "comma-separated texts (a partial run, for development)",
+    )
+    parser.add_argument(
+        "--no-peers", action="store_true", help="lrkit and the hand-written baselines only"
+    )
     args = parser.parse_args(argv)
     if args.no_peers:
         os.environ["LRKIT_BENCH_NO_PEERS"] = "1"
@@ -114,8 +130,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-_MODULES = {"startup": "startup", "scalar": "scalar", "numpy": "arrays", "jax": "jax_cases",
-            "torch": "torch_cases"}
+_MODULES = {
+    "startup": "startup",
+    "scalar": "scalar",
+    "numpy": "arrays",
+    "jax": "jax_cases",
+    "torch": "torch_cases",
+}
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ def check_same(name: str, ours: Any, theirs: Any, steps: list[int], rel: float =
     for t in steps:
         a, b = ours(t), float(theirs(t))
         if not math.isclose(a, b, rel_tol=rel, abs_tol=1e-15):
-            raise AssertionError(f"{name}: the baseline differs from lrkit at step {t}: "
-                                 f"{b!r} != {a!r}")
+            raise AssertionError(
+                f"{name}: the baseline differs from lrkit at step {t}: {b!r} != {a!r}"
+            )
 
 
 def _fewer(fn: Any, steps: list[int], budget: float) -> list[int]:
@@ -43,8 +44,11 @@ def run(report: Report, settings: Settings) -> None:
         ours, obj, fn = spec.lrkit(), spec.obj(), spec.function()
         check_same(spec.name, ours, obj, steps)
         check_same(spec.name, ours, fn, steps)
-        timers = {"lrkit": loop_timer(ours, steps), "hand-written object": loop_timer(obj, steps),
-                  "bare function": loop_timer(fn, steps)}
+        timers = {
+            "lrkit": loop_timer(ours, steps),
+            "hand-written object": loop_timer(obj, steps),
+            "bare function": loop_timer(fn, steps),
+        }
         units = dict.fromkeys(timers, len(steps))
         for peer, build in spec.peers.items():
             try:
@@ -68,9 +72,17 @@ def run(report: Report, settings: Settings) -> None:
         "CosineDecay": loop_timer(cosine.lrkit(), steps),
         "Warmup(CosineDecay)": loop_timer(by_name["Warmup(CosineDecay)"].lrkit(), steps),
         "CosineDecay(warmup_target)": loop_timer(
-            by_name["CosineDecay(warmup_target)"].lrkit(), steps),
+            by_name["CosineDecay(warmup_target)"].lrkit(), steps
+        ),
     }
-    case = report.add(Case("scalar composition", "lrkit", "call", "CosineDecay",
-                           compare(timers, settings, per_unit=len(steps))))
+    case = report.add(
+        Case(
+            "scalar composition",
+            "lrkit",
+            "call",
+            "CosineDecay",
+            compare(timers, settings, per_unit=len(steps)),
+        )
+    )
     for name in ("Warmup(CosineDecay)", "CosineDecay(warmup_target)"):
         report.target(case, f"{name} / CosineDecay", case.ratio(name), COMPOSITION_TARGET)

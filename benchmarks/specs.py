@@ -139,11 +139,14 @@ def _exponential(staircase: bool) -> Spec:
     def function() -> Callable[[int], float]:
         lr = LR
         if staircase:
+
             def f(step: int) -> float:
                 return lr * rate ** (step // period)
         else:
+
             def f(step: int) -> float:
                 return lr * rate ** (step / period)
+
         return f
 
     def numpy(np: Any) -> Callable[[Any], Any]:
@@ -157,8 +160,7 @@ def _exponential(staircase: bool) -> Spec:
         "optax": lambda: _optax().exponential_decay(LR, period, rate, staircase=staircase),
     }
     if staircase:
-        peers["timm"] = lambda: _timm("step_lr", "StepLRScheduler", decay_t=period,
-                                      decay_rate=rate)
+        peers["timm"] = lambda: _timm("step_lr", "StepLRScheduler", decay_t=period, decay_rate=rate)
         peers["lrsched"] = lambda: lrs().step_decay(base_lr=LR, drop=rate, step_size=period)
     else:
         peers["lrsched"] = lambda: lrs().exponential(base_lr=LR, gamma=rate ** (1 / period))
@@ -206,9 +208,11 @@ def _piecewise(table: tuple[list[int], list[float]]) -> Spec:
             "keras": lambda: _keras().PiecewiseConstantDecay(boundaries, values),
             # optax and lrsched apply a boundary from the step itself (Keras: after it)
             "optax": lambda: _optax().piecewise_constant_schedule(
-                LR, {b + 1: ratio for b in boundaries}),
+                LR, {b + 1: ratio for b in boundaries}
+            ),
             "lrsched": lambda: _lrsched().multi_step(
-                base_lr=LR, milestones=[b + 1 for b in boundaries], gamma=ratio),
+                base_lr=LR, milestones=[b + 1 for b in boundaries], gamma=ratio
+            ),
         },
     )
 
@@ -238,7 +242,8 @@ def _polynomial() -> Spec:
 
     def transformers() -> Callable[[int], float]:
         sched = _transformers().get_polynomial_decay_schedule_with_warmup(
-            _torch_optimizer(), 0, T, lr_end=end, power=power)
+            _torch_optimizer(), 0, T, lr_end=end, power=power
+        )
         return sched.lr_lambdas[0]
 
     return Spec(
@@ -251,10 +256,12 @@ def _polynomial() -> Spec:
             "keras": lambda: _keras().PolynomialDecay(LR, T, end, power=power),
             "optax": lambda: _optax().polynomial_schedule(LR, end, power, T),
             "transformers": transformers,
-            "timm": lambda: _timm("poly_lr", "PolyLRScheduler", t_initial=T, power=power,
-                                  lr_min=end),
-            "lrsched": lambda: _lrsched().polynomial(base_lr=LR, end_lr=end, total_steps=T,
-                                                     power=power),
+            "timm": lambda: _timm(
+                "poly_lr", "PolyLRScheduler", t_initial=T, power=power, lr_min=end
+            ),
+            "lrsched": lambda: _lrsched().polynomial(
+                base_lr=LR, end_lr=end, total_steps=T, power=power
+            ),
         },
     )
 
@@ -290,8 +297,14 @@ def _inverse_time() -> Spec:
 class _CosineObject:
     """Keras's CosineDecay (with its linear warmup), hand-written."""
 
-    def __init__(self, lr: float, decay_steps: int, alpha: float,
-                 warmup_target: float | None = None, warmup_steps: int = 0) -> None:
+    def __init__(
+        self,
+        lr: float,
+        decay_steps: int,
+        alpha: float,
+        warmup_target: float | None = None,
+        warmup_steps: int = 0,
+    ) -> None:
         self.lr, self.decay_steps, self.alpha = lr, decay_steps, alpha
         self.warmup_target, self.warmup_steps = warmup_target, warmup_steps
 
@@ -310,9 +323,11 @@ class _CosineObject:
 def _cosine_function(lr: float, warmup_target: float | None) -> Callable[[int], float]:
     cos, pi, a = math.cos, math.pi, ALPHA
     if warmup_target is None:
+
         def f(step: int) -> float:
             t = step if step < T else T
             return lr * ((1.0 - a) * (0.5 * (1.0 + cos(pi * t / T))) + a)
+
         return f
     target = warmup_target
 
@@ -328,14 +343,14 @@ def _cosine_function(lr: float, warmup_target: float | None) -> Callable[[int], 
 
 def _cosine_numpy(np: Any, lr: float, warmup_target: float | None) -> Callable[[Any], Any]:
     def decayed(s: Any, peak: float) -> Any:
-        return peak * ((1.0 - ALPHA) * (0.5 * (1.0 + np.cos(np.pi * np.minimum(s, T) / T)))
-                       + ALPHA)
+        return peak * ((1.0 - ALPHA) * (0.5 * (1.0 + np.cos(np.pi * np.minimum(s, T) / T))) + ALPHA)
 
     if warmup_target is None:
         return lambda s: decayed(s, lr)
     target = warmup_target
-    return lambda s: np.where(s < W, lr + (target - lr) * (s / W),
-                              decayed(np.maximum(s - W, 0), target))
+    return lambda s: np.where(
+        s < W, lr + (target - lr) * (s / W), decayed(np.maximum(s - W, 0), target)
+    )
 
 
 def _cosine_peers(warmup: bool) -> dict[str, Callable[[], Callable[[Any], Any]]]:
@@ -343,7 +358,8 @@ def _cosine_peers(warmup: bool) -> dict[str, Callable[[], Callable[[Any], Any]]]
 
     def transformers() -> Callable[[int], float]:
         sched = _transformers().get_cosine_with_min_lr_schedule_with_warmup(
-            _torch_optimizer(), w, w + T, min_lr_rate=ALPHA)
+            _torch_optimizer(), w, w + T, min_lr_rate=ALPHA
+        )
         return sched.lr_lambdas[0]
 
     def lrsched() -> Callable[[int], float]:
@@ -352,20 +368,41 @@ def _cosine_peers(warmup: bool) -> dict[str, Callable[[], Callable[[Any], Any]]]
         return lrs.with_warmup(s, warmup_steps=W, start_lr=0.0) if warmup else s
 
     if warmup:
-        keras = lambda: _keras().CosineDecay(0.0, T, ALPHA, warmup_target=LR,  # noqa: E731
-                                             warmup_steps=W)
+        keras = lambda: _keras().CosineDecay(
+            0.0,
+            T,
+            ALPHA,
+            warmup_target=LR,  # noqa: E731
+            warmup_steps=W,
+        )
         optax = lambda: _optax().warmup_cosine_decay_schedule(  # noqa: E731
-            0.0, LR, W, W + T, end_value=ALPHA * LR)
-        timm = lambda: _timm("cosine_lr", "CosineLRScheduler", t_initial=T,  # noqa: E731
-                             lr_min=ALPHA * LR, warmup_t=W, warmup_lr_init=0.0,
-                             warmup_prefix=True)
+            0.0, LR, W, W + T, end_value=ALPHA * LR
+        )
+        timm = lambda: _timm(
+            "cosine_lr",
+            "CosineLRScheduler",
+            t_initial=T,  # noqa: E731
+            lr_min=ALPHA * LR,
+            warmup_t=W,
+            warmup_lr_init=0.0,
+            warmup_prefix=True,
+        )
     else:
         keras = lambda: _keras().CosineDecay(LR, T, ALPHA)  # noqa: E731
         optax = lambda: _optax().cosine_decay_schedule(LR, T, ALPHA)  # noqa: E731
-        timm = lambda: _timm("cosine_lr", "CosineLRScheduler",  # noqa: E731
-                             t_initial=T, lr_min=ALPHA * LR)
-    return {"keras": keras, "optax": optax, "transformers": transformers, "timm": timm,
-            "lrsched": lrsched}
+        timm = lambda: _timm(
+            "cosine_lr",
+            "CosineLRScheduler",  # noqa: E731
+            t_initial=T,
+            lr_min=ALPHA * LR,
+        )
+    return {
+        "keras": keras,
+        "optax": optax,
+        "transformers": transformers,
+        "timm": timm,
+        "lrsched": lrsched,
+    }
 
 
 def _cosine() -> Spec:
@@ -449,10 +486,17 @@ def _restarts() -> Spec:
         horizon=70_000,
         peers={
             "keras": lambda: _keras().CosineDecayRestarts(LR, first, t_mul=t_mul, m_mul=1.0),
-            "timm": lambda: _timm("cosine_lr", "CosineLRScheduler", t_initial=first,
-                                  cycle_mul=t_mul, cycle_limit=100, lr_min=0.0),
-            "lrsched": lambda: _lrsched().cosine_restarts(base_lr=LR, min_lr=0.0,
-                                                         period=first, t_mult=int(t_mul)),
+            "timm": lambda: _timm(
+                "cosine_lr",
+                "CosineLRScheduler",
+                t_initial=first,
+                cycle_mul=t_mul,
+                cycle_limit=100,
+                lr_min=0.0,
+            ),
+            "lrsched": lambda: _lrsched().cosine_restarts(
+                base_lr=LR, min_lr=0.0, period=first, t_mult=int(t_mul)
+            ),
         },
     )
 

@@ -42,8 +42,7 @@ def _lrkit_command() -> list[str]:
 
 def _launch(cmd: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env=env)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     return time.perf_counter() - start
 
 
@@ -84,5 +83,6 @@ def _run(report: Report, settings: Settings, cache: str) -> None:
     case.metrics["lrkit show SPEC (s, median)"] = timings["lrkit show SPEC"].median
     case.metrics["lrkit show SPEC (s, slowest)"] = max(samples["lrkit show SPEC"])
     report.target(case, "import lrkit adds (median)", added, IMPORT_TARGET_MS, kind="ms")
-    report.target(case, "lrkit show SPEC (median)", timings["lrkit show SPEC"].median,
-                  SHOW_TARGET_S, kind="s")
+    report.target(
+        case, "lrkit show SPEC (median)", timings["lrkit show SPEC"].median, SHOW_TARGET_S, kind="s"
+    )

@@ -26,8 +26,9 @@ rng = np.random.default_rng(0)
 x = rng.normal(size=(32 * BATCHES, 4)).astype("float32")
 y = (x @ np.array([[1.0], [-2.0], [0.5], [1.5]]) + 0.3).astype("float32")
 
-model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="tanh"),
-                          keras.layers.Dense(1)])
+model = keras.Sequential(
+    [keras.Input((4,)), keras.layers.Dense(8, activation="tanh"), keras.layers.Dense(1)]
+)
 model.compile(optimizer=keras.optimizers.Adam(lrkit.keras.to_keras(SCHEDULE)), loss="mse")
 
 

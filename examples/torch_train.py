@@ -53,8 +53,14 @@ model, optimizer, scheduler = build()
 resumed = []
 train(model, optimizer, scheduler, 0, CHECKPOINT_AT, resumed)
 buffer = io.BytesIO()
-torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict()}, buffer)
+torch.save(
+    {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+    },
+    buffer,
+)
 buffer.seek(0)
 checkpoint = torch.load(buffer, weights_only=True)  # plain values only: weights_only works
 model, optimizer, scheduler = build()

@@ -46,8 +46,7 @@ VALID = [
         lrkit.CosineDecay(0.1, 1000, alpha=0.1, warmup_target=1.0, warmup_steps=100),
         lrkit.CosineDecayRestarts(0.1, 10, t_mul=1.5, m_mul=0.9, alpha=0.01),
         lrkit.PiecewiseLinear([(0, 0.0), (100, 1.0), (1000, 0.01)]),
-        lrkit.WarmupStableDecay(3e-4, total_steps=1000, warmup_fraction=0.05,
-                                decay_fraction=0.2),
+        lrkit.WarmupStableDecay(3e-4, total_steps=1000, warmup_fraction=0.05, decay_fraction=0.2),
         lrkit.OneCycle(0.1, 1000, three_phase=True),
         lrkit.CosineCycles(0.1, 100, cycle_mul=2.0, cycle_decay=0.5, cycle_limit=4),
         lrkit.Join([lrkit.Constant(1.0), lrkit.Linear(1.0, 0.0, 100)], [100]),
@@ -56,8 +55,26 @@ VALID = [
     )
 ]
 CLASS_NAMES = sorted(lrkit.registry.known())
-SPECIAL = [0, 1, -1, 10**400, 2**63, 0.0, -0.0, 1e308, 5e-324, math.nan, math.inf, -math.inf,
-           None, True, "", "linear", [], {}]
+SPECIAL = [
+    0,
+    1,
+    -1,
+    10**400,
+    2**63,
+    0.0,
+    -0.0,
+    1e308,
+    5e-324,
+    math.nan,
+    math.inf,
+    -math.inf,
+    None,
+    True,
+    "",
+    "linear",
+    [],
+    {},
+]
 KERAS_FILE = os.path.join(tempfile.mkdtemp(prefix="lrkit-fuzz-"), "model.keras")
 
 
@@ -94,8 +111,10 @@ def _value(fdp: atheris.FuzzedDataProvider, depth: int = 0) -> Any:
     if kind == 5:
         return [_value(fdp, depth + 1) for _ in range(fdp.ConsumeIntInRange(0, 4))]
     if kind == 6:
-        return {fdp.ConsumeUnicodeNoSurrogates(6): _value(fdp, depth + 1)
-                for _ in range(fdp.ConsumeIntInRange(0, 4))}
+        return {
+            fdp.ConsumeUnicodeNoSurrogates(6): _value(fdp, depth + 1)
+            for _ in range(fdp.ConsumeIntInRange(0, 4))
+        }
     return json.loads(json.dumps(fdp.PickValueInList(VALID)))
 
 

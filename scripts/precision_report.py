@@ -141,8 +141,11 @@ def exact(s: Any, kw: dict[str, Any] | None, t: Any) -> Any:
             return exact(s.schedule, None, t - w if local else t)
         peak = exact(s.schedule, None, 0 if local else w)
         x = M(t / w)
-        f = {"linear": x, "polynomial": x ** M(E(c["power"])),
-             "cosine": (1 - mpmath.cos(mpmath.pi * x)) / 2}[c["shape"]]
+        f = {
+            "linear": x,
+            "polynomial": x ** M(E(c["power"])),
+            "cosine": (1 - mpmath.cos(mpmath.pi * x)) / 2,
+        }[c["shape"]]
         start = M(E(c["initial_learning_rate"]))
         return start + (peak - start) * f
     if name in KERAS_BASE:
@@ -216,84 +219,177 @@ def cases() -> list[Case]:
         out.append(Case(label, schedule, kw, **frameworks))
 
     # the six Keras schedules
-    add("ExponentialDecay", X.ExponentialDecay(0.1, 1000, 0.96), keras=True,
-        optax=lambda o: o.exponential_decay(0.1, 1000, 0.96))
-    add("ExponentialDecay (staircase)", X.ExponentialDecay(0.1, 1000, 0.96, staircase=True),
-        keras=True, optax=lambda o: o.exponential_decay(0.1, 1000, 0.96, staircase=True))
-    add("ExponentialDecay (per step)", X.ExponentialDecay(0.1, 1, 0.9995), keras=True,
-        torch=(lambda S, o: S.ExponentialLR(o, 0.9995), 0.1, 20_000))
-    add("InverseTimeDecay", X.InverseTimeDecay(0.1, 1000, 0.5), keras=True)
-    add("InverseTimeDecay (staircase)", X.InverseTimeDecay(0.1, 1000, 0.5, staircase=True),
-        keras=True)
-    add("PiecewiseConstantDecay", X.PiecewiseConstantDecay(
-        [1000, 5000, 100_000, 2**33 + 0.5], [1.0, 0.5, 0.1, 0.01, 0.001]), keras=True)
-    add("PolynomialDecay (power 0.5)", X.PolynomialDecay(0.1, 10_000, 0.001, power=0.5),
-        keras=True, optax=lambda o: o.polynomial_schedule(0.1, 0.001, 0.5, 10_000))
-    add("PolynomialDecay (cycle)", X.PolynomialDecay(1.0, 1000, 0.0, power=2.0, cycle=True),
-        keras=True)
-    add("CosineDecay", X.CosineDecay(0.1, 10_000, alpha=0.01), keras=True,
-        optax=lambda o: o.cosine_decay_schedule(0.1, 10_000, alpha=0.01),
-        torch=(lambda S, o: S.CosineAnnealingLR(o, 10_000, eta_min=0.001), 0.1, 10_001))
-    add("CosineDecay (warmup)", X.CosineDecay(0.0, 10_000, alpha=0.1, warmup_target=1.0,
-                                              warmup_steps=1000), keras=True)
-    add("CosineDecayRestarts (t_mul 2)", X.CosineDecayRestarts(0.1, 1000, alpha=0.01),
+    add(
+        "ExponentialDecay",
+        X.ExponentialDecay(0.1, 1000, 0.96),
         keras=True,
-        torch=(lambda S, o: S.CosineAnnealingWarmRestarts(o, 1000, 2, eta_min=0.001), 0.1,
-               20_000))
-    add("CosineDecayRestarts (t_mul 1.5, m_mul 0.9)",
-        X.CosineDecayRestarts(0.1, 1000, t_mul=1.5, m_mul=0.9), keras=True)
+        optax=lambda o: o.exponential_decay(0.1, 1000, 0.96),
+    )
+    add(
+        "ExponentialDecay (staircase)",
+        X.ExponentialDecay(0.1, 1000, 0.96, staircase=True),
+        keras=True,
+        optax=lambda o: o.exponential_decay(0.1, 1000, 0.96, staircase=True),
+    )
+    add(
+        "ExponentialDecay (per step)",
+        X.ExponentialDecay(0.1, 1, 0.9995),
+        keras=True,
+        torch=(lambda S, o: S.ExponentialLR(o, 0.9995), 0.1, 20_000),
+    )
+    add("InverseTimeDecay", X.InverseTimeDecay(0.1, 1000, 0.5), keras=True)
+    add(
+        "InverseTimeDecay (staircase)",
+        X.InverseTimeDecay(0.1, 1000, 0.5, staircase=True),
+        keras=True,
+    )
+    add(
+        "PiecewiseConstantDecay",
+        X.PiecewiseConstantDecay([1000, 5000, 100_000, 2**33 + 0.5], [1.0, 0.5, 0.1, 0.01, 0.001]),
+        keras=True,
+    )
+    add(
+        "PolynomialDecay (power 0.5)",
+        X.PolynomialDecay(0.1, 10_000, 0.001, power=0.5),
+        keras=True,
+        optax=lambda o: o.polynomial_schedule(0.1, 0.001, 0.5, 10_000),
+    )
+    add(
+        "PolynomialDecay (cycle)",
+        X.PolynomialDecay(1.0, 1000, 0.0, power=2.0, cycle=True),
+        keras=True,
+    )
+    add(
+        "CosineDecay",
+        X.CosineDecay(0.1, 10_000, alpha=0.01),
+        keras=True,
+        optax=lambda o: o.cosine_decay_schedule(0.1, 10_000, alpha=0.01),
+        torch=(lambda S, o: S.CosineAnnealingLR(o, 10_000, eta_min=0.001), 0.1, 10_001),
+    )
+    add(
+        "CosineDecay (warmup)",
+        X.CosineDecay(0.0, 10_000, alpha=0.1, warmup_target=1.0, warmup_steps=1000),
+        keras=True,
+    )
+    add(
+        "CosineDecayRestarts (t_mul 2)",
+        X.CosineDecayRestarts(0.1, 1000, alpha=0.01),
+        keras=True,
+        torch=(lambda S, o: S.CosineAnnealingWarmRestarts(o, 1000, 2, eta_min=0.001), 0.1, 20_000),
+    )
+    add(
+        "CosineDecayRestarts (t_mul 1.5, m_mul 0.9)",
+        X.CosineDecayRestarts(0.1, 1000, t_mul=1.5, m_mul=0.9),
+        keras=True,
+    )
     # the twelve beyond Keras
-    s, kw = modern("Linear", initial_learning_rate=0.0, end_learning_rate=1e-3,
-                   transition_steps=500, transition_begin=100)
+    s, kw = modern(
+        "Linear",
+        initial_learning_rate=0.0,
+        end_learning_rate=1e-3,
+        transition_steps=500,
+        transition_begin=100,
+    )
     add("Linear", s, kw, optax=lambda o: o.linear_schedule(0.0, 1e-3, 500, 100))
-    s, kw = modern("Linear", initial_learning_rate=0.003, end_learning_rate=0.3,
-                   transition_steps=1000)
-    add("Linear (torch LinearLR)", s, kw,
-        torch=(lambda S, o: S.LinearLR(o, 0.01, 1.0, 1000), 0.3, 2000))
-    s, kw = modern("Polynomial", initial_learning_rate=1e-3, decay_steps=90_000,
-                   end_learning_rate=1e-7, power=2.0, warmup_steps=10_000)
+    s, kw = modern(
+        "Linear", initial_learning_rate=0.003, end_learning_rate=0.3, transition_steps=1000
+    )
+    add(
+        "Linear (torch LinearLR)",
+        s,
+        kw,
+        torch=(lambda S, o: S.LinearLR(o, 0.01, 1.0, 1000), 0.3, 2000),
+    )
+    s, kw = modern(
+        "Polynomial",
+        initial_learning_rate=1e-3,
+        decay_steps=90_000,
+        end_learning_rate=1e-7,
+        power=2.0,
+        warmup_steps=10_000,
+    )
     add("Polynomial", s, kw)
     s, kw = modern("PiecewiseLinear", knots=[(0, 0.0), (100, 1.0), (100, 0.5), (10**6, 0.01)])
     add("PiecewiseLinear", s, kw)
     s, kw = modern("InverseSqrt", initial_learning_rate=1e-3, warmup_steps=4000)
     add("InverseSqrt", s, kw)
-    s, kw = modern("WarmupStableDecay", initial_learning_rate=3e-4, total_steps=100_000,
-                   warmup_fraction=0.05, decay_fraction=0.2, decay_shape="1-sqrt", alpha=0.1)
+    s, kw = modern(
+        "WarmupStableDecay",
+        initial_learning_rate=3e-4,
+        total_steps=100_000,
+        warmup_fraction=0.05,
+        decay_fraction=0.2,
+        decay_shape="1-sqrt",
+        alpha=0.1,
+    )
     add("WarmupStableDecay", s, kw)
     s, kw = modern("OneCycle", max_learning_rate=0.1, total_steps=10_000)
-    add("OneCycle (torch)", s, kw,
-        torch=(lambda S, o: S.OneCycleLR(o, 0.1, total_steps=10_000, cycle_momentum=False),
-               0.1, 10_000))
+    add(
+        "OneCycle (torch)",
+        s,
+        kw,
+        torch=(
+            lambda S, o: S.OneCycleLR(o, 0.1, total_steps=10_000, cycle_momentum=False),
+            0.1,
+            10_000,
+        ),
+    )
     s, kw = modern("OneCycle", max_learning_rate=0.1, total_steps=10_000, convention="optax")
-    add("OneCycle (optax)", s, kw,
-        optax=lambda o: o.cosine_onecycle_schedule(10_000, 0.1))
-    s, kw = modern("Cyclic", base_learning_rate=1e-3, max_learning_rate=6e-3,
-                   step_size_up=2000)
-    add("Cyclic", s, kw, torch=(lambda S, o: S.CyclicLR(o, 1e-3, 6e-3, step_size_up=2000,
-                                                        cycle_momentum=False), 1e-3, 20_000))
-    s, kw = modern("Cosine", initial_learning_rate=1e-3, decay_steps=9000, alpha=0.1,
-                   warmup_steps=1000)
+    add("OneCycle (optax)", s, kw, optax=lambda o: o.cosine_onecycle_schedule(10_000, 0.1))
+    s, kw = modern("Cyclic", base_learning_rate=1e-3, max_learning_rate=6e-3, step_size_up=2000)
+    add(
+        "Cyclic",
+        s,
+        kw,
+        torch=(
+            lambda S, o: S.CyclicLR(o, 1e-3, 6e-3, step_size_up=2000, cycle_momentum=False),
+            1e-3,
+            20_000,
+        ),
+    )
+    s, kw = modern(
+        "Cosine", initial_learning_rate=1e-3, decay_steps=9000, alpha=0.1, warmup_steps=1000
+    )
     add("Cosine", s, kw)
-    s, kw = modern("CosineCycles", initial_learning_rate=0.1, cycle_steps=1000,
-                   min_learning_rate=1e-5, cycle_mul=2.0, cycle_decay=0.5, cycle_limit=6,
-                   warmup_steps=100)
+    s, kw = modern(
+        "CosineCycles",
+        initial_learning_rate=0.1,
+        cycle_steps=1000,
+        min_learning_rate=1e-5,
+        cycle_mul=2.0,
+        cycle_decay=0.5,
+        cycle_limit=6,
+        warmup_steps=100,
+    )
     add("CosineCycles", s, kw)
-    s, kw = modern("Tanh", initial_learning_rate=0.1, cycle_steps=1000, cycle_mul=1.5,
-                   cycle_limit=5, warmup_steps=100)
+    s, kw = modern(
+        "Tanh",
+        initial_learning_rate=0.1,
+        cycle_steps=1000,
+        cycle_mul=1.5,
+        cycle_limit=5,
+        warmup_steps=100,
+    )
     add("Tanh", s, kw)
     s, kw = modern("Step", initial_learning_rate=0.1, step_size=30, gamma=0.5)
     add("Step", s, kw, torch=(lambda S, o: S.StepLR(o, 30, 0.5), 0.1, 2000))
-    s, kw = modern("MultiStep", initial_learning_rate=0.1, milestones=[30, 80, 10_000],
-                   gamma=0.1)
-    add("MultiStep", s, kw, torch=(lambda S, o: S.MultiStepLR(o, [30, 80, 10_000], 0.1), 0.1,
-                                   12_000))
+    s, kw = modern("MultiStep", initial_learning_rate=0.1, milestones=[30, 80, 10_000], gamma=0.1)
+    add(
+        "MultiStep",
+        s,
+        kw,
+        torch=(lambda S, o: S.MultiStepLR(o, [30, 80, 10_000], 0.1), 0.1, 12_000),
+    )
     # compositions
     cos = X.CosineDecay(0.1, 10_000)
-    add("Warmup (linear, local)", X.Warmup(cos, 1000),
+    add(
+        "Warmup (linear, local)",
+        X.Warmup(cos, 1000),
         optax=lambda o: o.join_schedules(
-            [o.linear_schedule(0.0, 0.1, 1000), o.cosine_decay_schedule(0.1, 10_000)], [1000]))
-    add("Warmup (cosine, global)", X.Warmup(cos, 1000, 0.01, shape="cosine",
-                                            step_mode="global"))
+            [o.linear_schedule(0.0, 0.1, 1000), o.cosine_decay_schedule(0.1, 10_000)], [1000]
+        ),
+    )
+    add("Warmup (cosine, global)", X.Warmup(cos, 1000, 0.01, shape="cosine", step_mode="global"))
     add("Warmup (polynomial)", X.Warmup(cos, 1000, shape="polynomial", power=2.0))
     add("Join", X.Join([X.Linear(0.0, 0.1, 1000), cos, X.Constant(1e-4)], [1000, 11_000]))
     add("Offset", X.Offset(cos, 500))
@@ -302,21 +398,43 @@ def cases() -> list[Case]:
     add("Product", cos * X.Linear(1.0, 0.0, 20_000))
     add("Constant", X.Constant(0.1))
     # Model Garden
-    add("CosineDecayWithOffset", mg.CosineDecayWithOffset(
-        offset=1000, initial_learning_rate=0.1, decay_steps=10_000, alpha=0.01))
-    add("ExponentialDecayWithOffset", mg.ExponentialDecayWithOffset(
-        offset=1000, initial_learning_rate=0.1, decay_steps=1000, decay_rate=0.9))
-    add("PiecewiseConstantDecayWithOffset", mg.PiecewiseConstantDecayWithOffset(
-        offset=1000, boundaries=[1000, 5000], values=[0.1, 0.01, 0.001]))
-    add("PolynomialDecayWithOffset", mg.PolynomialDecayWithOffset(
-        offset=1000, initial_learning_rate=0.1, decay_steps=10_000, power=0.5))
+    add(
+        "CosineDecayWithOffset",
+        mg.CosineDecayWithOffset(
+            offset=1000, initial_learning_rate=0.1, decay_steps=10_000, alpha=0.01
+        ),
+    )
+    add(
+        "ExponentialDecayWithOffset",
+        mg.ExponentialDecayWithOffset(
+            offset=1000, initial_learning_rate=0.1, decay_steps=1000, decay_rate=0.9
+        ),
+    )
+    add(
+        "PiecewiseConstantDecayWithOffset",
+        mg.PiecewiseConstantDecayWithOffset(
+            offset=1000, boundaries=[1000, 5000], values=[0.1, 0.01, 0.001]
+        ),
+    )
+    add(
+        "PolynomialDecayWithOffset",
+        mg.PolynomialDecayWithOffset(
+            offset=1000, initial_learning_rate=0.1, decay_steps=10_000, power=0.5
+        ),
+    )
     add("DirectPowerDecay", mg.DirectPowerDecay(0.1, power=-0.5))
-    add("PowerAndLinearDecay", mg.PowerAndLinearDecay(
-        0.1, 100_000, power=-0.5, linear_decay_fraction=0.1))
-    add("PowerDecayWithOffset", mg.PowerDecayWithOffset(
-        0.1, power=-0.5, offset=1000, pre_offset_learning_rate=1.0))
-    add("StepCosineDecayWithOffset", mg.StepCosineDecayWithOffset(
-        [0, 10_000, 50_000], [0.1, 0.01, 0.001], offset=100))
+    add(
+        "PowerAndLinearDecay",
+        mg.PowerAndLinearDecay(0.1, 100_000, power=-0.5, linear_decay_fraction=0.1),
+    )
+    add(
+        "PowerDecayWithOffset",
+        mg.PowerDecayWithOffset(0.1, power=-0.5, offset=1000, pre_offset_learning_rate=1.0),
+    )
+    add(
+        "StepCosineDecayWithOffset",
+        mg.StepCosineDecayWithOffset([0, 10_000, 50_000], [0.1, 0.01, 0.001], offset=100),
+    )
     after = mg.CosineDecayWithOffset(offset=0, initial_learning_rate=0.1, decay_steps=10_000)
     add("LinearWarmup", mg.LinearWarmup(after, 1000, 0.0))
     add("PolynomialWarmUp", mg.PolynomialWarmUp(after, 1000, power=2.0))
@@ -325,9 +443,11 @@ def cases() -> list[Case]:
 
 def _classes(schedule: Any) -> set[str]:
     out = {type(schedule).__name__}
-    for child in (getattr(schedule, "schedule", None), getattr(schedule, "after_warmup_lr_sched",
-                                                               None),
-                  *getattr(schedule, "schedules", ())):
+    for child in (
+        getattr(schedule, "schedule", None),
+        getattr(schedule, "after_warmup_lr_sched", None),
+        *getattr(schedule, "schedules", ()),
+    ):
         if isinstance(child, lrkit.LearningRateSchedule):
             out |= _classes(child)
     return out
@@ -354,8 +474,13 @@ def sample_steps(case: Case, quick: bool) -> list[int]:
 # -- measuring -----------------------------------------------------------------------------------
 
 
-def errors(values: list[float | None], refs: list[Any], scale: Any, steps: list[int],
-           upto: int | None = None) -> tuple[float, int | None] | None:
+def errors(
+    values: list[float | None],
+    refs: list[Any],
+    scale: Any,
+    steps: list[int],
+    upto: int | None = None,
+) -> tuple[float, int | None] | None:
     """The largest |value - exact| / scale over the steps <= ``upto`` (and its step)."""
     worst, at = 0.0, None
     seen = False
@@ -387,8 +512,9 @@ def measure_lrkit(case: Case, steps: list[int], refs: list[Any], scale: Any) -> 
     python = [s(t) for t in steps]
     r["python"] = errors(python, refs, scale, steps)
     r["pointwise"] = pointwise(python, refs)
-    r["numpy64"] = errors([float(x) for x in s(np.asarray(steps, dtype=np.int64))],
-                          refs, scale, steps)
+    r["numpy64"] = errors(
+        [float(x) for x in s(np.asarray(steps, dtype=np.int64))], refs, scale, steps
+    )
     f32 = s(np.asarray(steps, dtype=np.float32))
     assert f32.dtype == np.float32
     values = [float(x) for x in f32]
@@ -402,8 +528,9 @@ def measure_keras(case: Case, steps: list[int], refs: list[Any], scale: Any) -> 
     k = keras.optimizers.schedules.deserialize(lrkit.serialize(case.schedule))
     values = []
     for t in steps:
-        values.append(float(keras.ops.convert_to_numpy(k(keras.ops.convert_to_tensor(
-            t, dtype="int64")))))
+        values.append(
+            float(keras.ops.convert_to_numpy(k(keras.ops.convert_to_tensor(t, dtype="int64"))))
+        )
     case.results["keras_low"] = errors(values, refs, scale, steps, upto=F32_EXACT)
     case.results["keras"] = errors(values, refs, scale, steps)
 
@@ -468,8 +595,7 @@ def run(quick: bool, frameworks: bool, log: Any) -> list[Case]:
         if available.get("torch") and case.torch:
             measure_torch(case, steps, refs, scale)
         case.results["steps"] = len(steps)
-        print(f"{case.label}: {len(steps)} steps, {time.perf_counter() - start:.1f} s",
-              file=log)
+        print(f"{case.label}: {len(steps)} steps, {time.perf_counter() - start:.1f} s", file=log)
     return todo
 
 
@@ -501,12 +627,13 @@ COLUMNS = [
 
 def table(done: list[Case]) -> str:
     used = [(k, title) for k, title in COLUMNS if any(k in c.results for c in done)]
-    lines = ["| schedule | " + " | ".join(t for _, t in used) + " | lrkit pointwise |",
-             "|---|" + "---:|" * (len(used) + 1)]
+    lines = [
+        "| schedule | " + " | ".join(t for _, t in used) + " | lrkit pointwise |",
+        "|---|" + "---:|" * (len(used) + 1),
+    ]
     for c in done:
         cells = [cell(c.results.get(k)) for k, _ in used]
-        lines.append(f"| {c.label} | " + " | ".join(cells)
-                     + f" | {c.results['pointwise']:.1e} |")
+        lines.append(f"| {c.label} | " + " | ".join(cells) + f" | {c.results['pointwise']:.1e} |")
     return "\n".join(lines)
 
 
@@ -602,8 +729,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="lrkit only, fewer steps (seconds)")
     p.add_argument("--no-frameworks", action="store_true", help="leave Keras, optax, torch out")
-    p.add_argument("--output", help="write the markdown here (default: docs/precision.md for "
-                   "a full run, standard output for --quick)")
+    p.add_argument(
+        "--output",
+        help="write the markdown here (default: docs/precision.md for "
+        "a full run, standard output for --quick)",
+    )
     p.add_argument("--json", help="also write the figures as JSON here")
     args = p.parse_args(argv)
     log = sys.stderr
@@ -620,8 +750,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"summary": s, "cases": {c.label: c.results for c in done}}, f, indent=1)
-    bad = [(c.label, k, c.results[k][0], c.results[k][1]) for c in done
-           for k in ("python", "numpy64") if c.results[k][0] > BOUND]
+    bad = [
+        (c.label, k, c.results[k][0], c.results[k][1])
+        for c in done
+        for k in ("python", "numpy64")
+        if c.results[k][0] > BOUND
+    ]
     if bad:
         for label, key, err, step in bad:
             print(f"FAIL {label} ({key}): error {err:.2e} > {BOUND} at step {step}", file=log)

@@ -27,8 +27,12 @@ def outputs():
     for name, (_, env) in RUNS.items():
         full_env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env}
         procs[name] = subprocess.Popen(
-            [sys.executable, str(EXAMPLES / name)], env=full_env, cwd=EXAMPLES.parent,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [sys.executable, str(EXAMPLES / name)],
+            env=full_env,
+            cwd=EXAMPLES.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
     out = {}
     for name, proc in procs.items():

@@ -129,10 +129,14 @@ def test_sharded_train_step_on_two_devices():
     np = require("numpy")
     require("jax")
     require("optax")
-    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
-           "JAX_PLATFORMS": "cpu"}
-    proc = subprocess.run([sys.executable, __file__], env=env, capture_output=True, text=True,
-                          timeout=120)
+    env = {
+        **os.environ,
+        "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+        "JAX_PLATFORMS": "cpu",
+    }
+    proc = subprocess.run(
+        [sys.executable, __file__], env=env, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["devices"] == 2
@@ -176,12 +180,16 @@ def _sharded_main() -> None:
         {"steps": np.asarray(steps)[s.index].tolist(), "values": np.asarray(s.data).tolist()}
         for s in values.addressable_shards
     ]
-    print(json.dumps({
-        "devices": len(jax.devices()),
-        "in_step": in_step,
-        "array_path": np.asarray(SCHEDULE(jnp.arange(20, dtype=jnp.int32))).tolist(),
-        "per_device": per_device,
-    }))
+    print(
+        json.dumps(
+            {
+                "devices": len(jax.devices()),
+                "in_step": in_step,
+                "array_path": np.asarray(SCHEDULE(jnp.arange(20, dtype=jnp.int32))).tolist(),
+                "per_device": per_device,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

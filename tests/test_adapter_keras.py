@@ -139,8 +139,9 @@ def test_tensorflow_eager_graph_and_xla_give_lrkits_values(s):
     assert float(k(step_variable)) == pytest.approx(s(7), rel=1e-7)
 
 
-@pytest.mark.parametrize(("s", "steps"), HARD,
-                         ids=["staircase", "restarts", "restarts-t_mul-1.5", "piecewise"])
+@pytest.mark.parametrize(
+    ("s", "steps"), HARD, ids=["staircase", "restarts", "restarts-t_mul-1.5", "piecewise"]
+)
 def test_tensorflow_keeps_lrkits_exactness_where_keras_slips(s, steps):
     tf = require("tensorflow")
     np = require("numpy")
@@ -154,12 +155,15 @@ def test_tensorflow_keeps_lrkits_exactness_where_keras_slips(s, steps):
 def _probe(keras, learning_rate, jit_compile="auto"):
     """A model whose weight grows by exactly the learning rate at every step (SGD on MAE
     with a target far above), so the weights show the rate the compiled step used."""
-    model = keras.Sequential([
-        keras.Input((1,)),
-        keras.layers.Dense(1, use_bias=False, kernel_initializer="zeros"),
-    ])
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate), loss="mae",
-                  jit_compile=jit_compile)
+    model = keras.Sequential(
+        [
+            keras.Input((1,)),
+            keras.layers.Dense(1, use_bias=False, kernel_initializer="zeros"),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate), loss="mae", jit_compile=jit_compile
+    )
     return model
 
 
@@ -174,8 +178,12 @@ def _recorder(keras, out):
     class Recorder(keras.callbacks.Callback):
         def on_train_batch_begin(self, batch, logs=None):
             opt = self.model.optimizer
-            out.append((int(opt.iterations.numpy()),
-                        float(np.asarray(keras.ops.convert_to_numpy(opt.learning_rate)))))
+            out.append(
+                (
+                    int(opt.iterations.numpy()),
+                    float(np.asarray(keras.ops.convert_to_numpy(opt.learning_rate))),
+                )
+            )
 
         def on_train_batch_end(self, batch, logs=None):
             out.append(float(self.model.layers[0].kernel.numpy()[0, 0]))
@@ -198,13 +206,17 @@ def test_model_fit_uses_the_schedule_in_the_compiled_step(jit_compile):
     s = COMPOSED[0]
     model = _probe(keras, lk.to_keras(s), jit_compile)
     seen = []
-    model.fit(*_data(), batch_size=4, epochs=3, shuffle=False, verbose=0,
-              callbacks=[_recorder(keras, seen)])
+    model.fit(
+        *_data(),
+        batch_size=4,
+        epochs=3,
+        shuffle=False,
+        verbose=0,
+        callbacks=[_recorder(keras, seen)],
+    )
     weights = [v for v in seen if isinstance(v, float)]
     assert weights == _replay(_f32([s(t) for t in range(12)]))  # bit for bit
-    assert [v for v in seen if isinstance(v, tuple)] == [
-        (t, float(_f32(s(t)))) for t in range(12)
-    ]
+    assert [v for v in seen if isinstance(v, tuple)] == [(t, float(_f32(s(t)))) for t in range(12)]
 
 
 def _fit_records(keras, model, **kwargs):
@@ -229,11 +241,21 @@ def test_backup_and_restore_resumes_bit_for_bit(tmp_path, native):
     head = []
     with pytest.raises(RuntimeError, match="killed"):
         model = _probe(keras, lk.to_keras(s, native=native))
-        model.fit(*_data(), batch_size=4, shuffle=False, verbose=0,
-                  epochs=4, callbacks=[backup, _recorder(keras, head), Crash()])
+        model.fit(
+            *_data(),
+            batch_size=4,
+            shuffle=False,
+            verbose=0,
+            epochs=4,
+            callbacks=[backup, _recorder(keras, head), Crash()],
+        )
     fresh = _probe(keras, lk.to_keras(s, native=native))  # a new process would build this
-    tail = _fit_records(keras, fresh, epochs=4,
-                        callbacks=[keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))])
+    tail = _fit_records(
+        keras,
+        fresh,
+        epochs=4,
+        callbacks=[keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))],
+    )
     assert head + tail == full
     assert len(full) == 32
 
@@ -269,8 +291,10 @@ def test_read_keras_file_reads_every_kind_of_learning_rate(tmp_path):
         (keras.optimizers.Adam(lk.to_keras(NATIVE[5])), NATIVE[5]),
         (keras.optimizers.SGD(lk.to_keras(COMPOSED[2])), COMPOSED[2]),
         (keras.optimizers.SGD(0.25), lrkit.Constant(0.25)),
-        (keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(lk.to_keras(COMPOSED[0]))),
-         COMPOSED[0]),
+        (
+            keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(lk.to_keras(COMPOSED[0]))),
+            COMPOSED[0],
+        ),
         ("adam", lrkit.Constant(float(_f32(0.001)))),  # saved as Adam's float32 default
     ]
     for i, (optimizer, want) in enumerate(cases):
@@ -322,8 +346,20 @@ def test_read_keras_file_refuses_bad_files_safely(tmp_path, monkeypatch):
     # a class named in the file is looked up in lrkit's registry, never imported
     imported = []
     monkeypatch.setattr("importlib.import_module", lambda *a, **k: imported.append(a))
-    evil = {"compile_config": {"optimizer": {"class_name": "SGD", "config": {
-        "learning_rate": {"module": "os", "class_name": "system", "config": {"command": "x"}}}}}}
+    evil = {
+        "compile_config": {
+            "optimizer": {
+                "class_name": "SGD",
+                "config": {
+                    "learning_rate": {
+                        "module": "os",
+                        "class_name": "system",
+                        "config": {"command": "x"},
+                    }
+                },
+            }
+        }
+    }
     with pytest.raises(ValueError, match="Unknown learning rate schedule: 'system'"):
         lk.read_keras_file(config_file("evil.keras", json.dumps(evil)))
     assert imported == []
@@ -342,6 +378,7 @@ def test_keras_schedule_registers_when_keras_comes_first():
         "print('lrkit>KerasSchedule' in r.GLOBAL_CUSTOM_OBJECTS)\n"
     )
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, env=env)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
     assert out.stdout.split() == ["True"]

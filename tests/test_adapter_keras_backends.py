@@ -24,8 +24,10 @@ def _schedules():
     the subprocess can load a file before importing lrkit."""
     import lrkit
 
-    return (lrkit.Warmup(lrkit.CosineDecay(0.1, 20), 5),
-            lrkit.CosineDecay(0.0, 100, warmup_target=1.0, warmup_steps=10))
+    return (
+        lrkit.Warmup(lrkit.CosineDecay(0.1, 20), 5),
+        lrkit.CosineDecay(0.0, 100, warmup_target=1.0, warmup_steps=10),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +50,10 @@ def runs(tmp_path_factory):
         out.mkdir()
         procs[backend] = subprocess.Popen(
             [sys.executable, __file__, backend, native_file, str(out)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
     results = {}
     for backend, proc in procs.items():
@@ -65,8 +70,11 @@ def runs(tmp_path_factory):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_native_file_loads_without_lrkit(runs, backend):
     out = runs[backend]["native"]
-    assert out == {"class": "CosineDecay", "lrkit_imported": False,
-                   "config": _schedules()[1].get_config()}
+    assert out == {
+        "class": "CosineDecay",
+        "lrkit_imported": False,
+        "config": _schedules()[1].get_config(),
+    }
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -102,10 +110,12 @@ def _main(backend: str, native_file: str, out_dir: str) -> None:
     schedule, _ = _schedules()
 
     def probe():
-        model = keras.Sequential([
-            keras.Input((1,)),
-            keras.layers.Dense(1, use_bias=False, kernel_initializer="zeros"),
-        ])
+        model = keras.Sequential(
+            [
+                keras.Input((1,)),
+                keras.layers.Dense(1, use_bias=False, kernel_initializer="zeros"),
+            ]
+        )
         opt = keras.optimizers.SGD(lrkit.keras.to_keras(schedule))
         model.compile(optimizer=opt, loss="mae")
         return model
@@ -136,11 +146,21 @@ def _main(backend: str, native_file: str, out_dir: str) -> None:
     model.save(path)
     loaded = keras.saving.load_model(path)
     tail, tail_weights = fit(loaded, initial_epoch=2, epochs=4)
-    print(json.dumps({
-        "native": native, "backend": backend, "jit": jit, "rates": rates, "weights": weights,
-        "head": head, "tail": tail, "resumed_weight": tail_weights[-1],
-        "loaded_schedule": repr(lrkit.keras.from_keras(loaded.optimizer)),
-    }))
+    print(
+        json.dumps(
+            {
+                "native": native,
+                "backend": backend,
+                "jit": jit,
+                "rates": rates,
+                "weights": weights,
+                "head": head,
+                "tail": tail,
+                "resumed_weight": tail_weights[-1],
+                "loaded_schedule": repr(lrkit.keras.from_keras(loaded.optimizer)),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -164,8 +164,9 @@ def test_resume_is_exact_whatever_the_load_order():
     head = []
     _train(model, opt, sched, 12, head)
     buf = io.BytesIO()
-    torch.save({"model": model.state_dict(), "opt": opt.state_dict(),
-                "sched": sched.state_dict()}, buf)
+    torch.save(
+        {"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict()}, buf
+    )
 
     def resumed(order):
         buf.seek(0)
@@ -316,9 +317,14 @@ def test_lightning_config_trains_and_resumes_exactly(tmp_path):
 
     def fit(module, steps, ckpt_path=None, callbacks=()):
         trainer = pl.Trainer(
-            max_steps=steps, accelerator="cpu", devices=1, logger=False,
-            enable_progress_bar=False, enable_model_summary=False,
-            enable_checkpointing=bool(callbacks), callbacks=list(callbacks),
+            max_steps=steps,
+            accelerator="cpu",
+            devices=1,
+            logger=False,
+            enable_progress_bar=False,
+            enable_model_summary=False,
+            enable_checkpointing=bool(callbacks),
+            callbacks=list(callbacks),
             default_root_dir=tmp_path,
         )
         loader = torch.utils.data.DataLoader(data, batch_size=4)

@@ -24,8 +24,9 @@ KILL_AT = 9  # the interrupted run dies (SIGKILL) after this many steps
 
 def test_ddp_ranks_agree_and_a_killed_run_resumes_bit_for_bit(tmp_path):
     require("torch")
-    proc = subprocess.run([sys.executable, __file__, str(tmp_path)],
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, __file__, str(tmp_path)], capture_output=True, text=True, timeout=900
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     codes = json.loads(proc.stdout.strip().splitlines()[-1])
     expected_codes = {"full": [0, 0], "killed": [-signal.SIGKILL] * 2, "resumed": [0, 0]}
@@ -58,15 +59,30 @@ def _launch(out_dir: str) -> None:
     through a file store, so no port is picked and released before a rank binds it."""
     codes = {}
     ckpt = os.path.join(out_dir, "ckpt.pt")
-    runs = {"full": [], "killed": ["--save", ckpt, "--kill-at", str(KILL_AT)],
-            "resumed": ["--resume", ckpt]}
+    runs = {
+        "full": [],
+        "killed": ["--save", ckpt, "--kill-at", str(KILL_AT)],
+        "resumed": ["--resume", ckpt],
+    }
     env = {**os.environ, "OMP_NUM_THREADS": "1", "GLOO_SOCKET_IFNAME": _loopback()}
     for name, options in runs.items():
         store = os.path.join(out_dir, f"{name}.store")
         procs = [
-            subprocess.Popen([sys.executable, __file__, "--rank", str(rank), "--store", store,
-                              "--out", os.path.join(out_dir, f"{name}-rank{rank}.json"),
-                              *options], env=env, stdin=subprocess.DEVNULL)
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    __file__,
+                    "--rank",
+                    str(rank),
+                    "--store",
+                    store,
+                    "--out",
+                    os.path.join(out_dir, f"{name}-rank{rank}.json"),
+                    *options,
+                ],
+                env=env,
+                stdin=subprocess.DEVNULL,
+            )
             for rank in (0, 1)
         ]
         for p in procs:
@@ -99,13 +115,19 @@ def _worker(rank, store, out, save=None, kill_at=None, resume=None):
     import lrkit.torch
 
     torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2,
-                            timeout=datetime.timedelta(seconds=120))
+    dist.init_process_group(
+        "gloo",
+        init_method=f"file://{store}",
+        rank=rank,
+        world_size=2,
+        timeout=datetime.timedelta(seconds=120),
+    )
     torch.manual_seed(0)
     model = torch.nn.Linear(4, 1)
     ddp = DistributedDataParallel(model)
-    opt = torch.optim.SGD([{"params": [model.weight]}, {"params": [model.bias]}], lr=1.0,
-                          momentum=0.9)
+    opt = torch.optim.SGD(
+        [{"params": [model.weight]}, {"params": [model.bias]}], lr=1.0, momentum=0.9
+    )
     start = 0
     if resume:
         ckpt = torch.load(resume, weights_only=True)
@@ -139,9 +161,15 @@ def _worker(rank, store, out, save=None, kill_at=None, resume=None):
         done = step + 1
         if save and done == SAVE_AT:
             if rank == 0:
-                torch.save({"step": done, "model": model.state_dict(),
-                            "optimizer": opt.state_dict(), "scheduler": sched.state_dict()},
-                           save)
+                torch.save(
+                    {
+                        "step": done,
+                        "model": model.state_dict(),
+                        "optimizer": opt.state_dict(),
+                        "scheduler": sched.state_dict(),
+                    },
+                    save,
+                )
             dist.barrier()
         if kill_at and done == kill_at:
             dump(lrs)

@@ -33,8 +33,10 @@ def _expected_cases() -> set[tuple[str, str]]:
     for name in jax_cases.CASES:
         cases |= {("jax", f"train step: {name}"), ("jax", f"compile: {name}")}
     cases.add(("jax program", "PiecewiseConstantDecay: jit(schedule)"))
-    cases |= {("torch", "scheduler.step(): CosineDecay"),
-              ("torch, more schedulers", "scheduler.step()")}
+    cases |= {
+        ("torch", "scheduler.step(): CosineDecay"),
+        ("torch, more schedulers", "scheduler.step()"),
+    }
     return cases
 
 
@@ -42,8 +44,13 @@ def test_quick_benchmark_measures_every_case(tmp_path):
     for module in ("numpy", "jax", "optax", "torch"):
         require(module)
     out = tmp_path / "bench.json"
-    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--json", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
     assert "== targets ==" in proc.stdout  # the table was printed
     report = json.loads(out.read_text())
@@ -64,7 +71,8 @@ def test_quick_benchmark_measures_every_case(tmp_path):
         if group in ("scalar", "numpy"):
             assert "lrkit" in case["timings"], (group, name)
             assert {"hand-written object", "bare function"} <= set(case["timings"]) or (
-                group == "numpy" and "hand-written NumPy" in case["timings"]), (group, name)
+                group == "numpy" and "hand-written NumPy" in case["timings"]
+            ), (group, name)
     assert report["targets"] and all(t["value"] > 0 for t in report["targets"])
 
 

@@ -17,14 +17,21 @@ from conftest import require
 SCHEDULES = [
     lrkit.Warmup(lrkit.CosineDecay(1.0, 300), 50),
     lrkit.CosineDecay(0.0, 300, warmup_target=1.0, warmup_steps=40),
-    lrkit.Join([lrkit.Constant(0.1), lrkit.ExponentialDecay(0.5, 30, 0.5),
-                lrkit.CosineDecay(0.2, 100)], [60, 200]),
+    lrkit.Join(
+        [lrkit.Constant(0.1), lrkit.ExponentialDecay(0.5, 30, 0.5), lrkit.CosineDecay(0.2, 100)],
+        [60, 200],
+    ),
     lrkit.ExponentialDecay(1.0, 1, 0.25),  # the logarithmic branch from step ~505 on
-    mg.LinearWarmup(mg.CosineDecayWithOffset(initial_learning_rate=0.1, decay_steps=300),
-                    warmup_steps=30, warmup_learning_rate=0.0),
-    mg.PolynomialWarmUp(mg.ExponentialDecayWithOffset(initial_learning_rate=0.1,
-                                                      decay_steps=30, decay_rate=0.5),
-                        warmup_steps=30, power=2.0),
+    mg.LinearWarmup(
+        mg.CosineDecayWithOffset(initial_learning_rate=0.1, decay_steps=300),
+        warmup_steps=30,
+        warmup_learning_rate=0.0,
+    ),
+    mg.PolynomialWarmUp(
+        mg.ExponentialDecayWithOffset(initial_learning_rate=0.1, decay_steps=30, decay_rate=0.5),
+        warmup_steps=30,
+        power=2.0,
+    ),
 ]
 
 
@@ -41,9 +48,16 @@ def _truth(np, s, steps):
 def test_any_order_and_shape_gives_the_python_values(np, s):
     rng = np.random.default_rng(0)
     ordered = np.arange(1000)
-    for steps in (ordered, rng.permutation(ordered), ordered[::-1].copy(),
-                  rng.permutation(ordered).reshape(20, 50), ordered.reshape(50, 20),
-                  np.full(7, 45), np.asarray([0]), np.asarray([999, 0, 999, 0])):
+    for steps in (
+        ordered,
+        rng.permutation(ordered),
+        ordered[::-1].copy(),
+        rng.permutation(ordered).reshape(20, 50),
+        ordered.reshape(50, 20),
+        np.full(7, 45),
+        np.asarray([0]),
+        np.asarray([999, 0, 999, 0]),
+    ):
         out = s(steps)
         assert out.shape == steps.shape and out.dtype == np.float64
         # the same float64 operations as the Python path (NumPy's pow may differ from
@@ -66,17 +80,19 @@ def test_a_warmup_over_ten_million_steps_peaks_near_three_results(np):
     import tracemalloc
 
     steps = np.arange(10_000_000)
-    for s in (lrkit.Warmup(lrkit.CosineDecay(1.0, 9_000_000), 1_000_000),
-              # (its index let go: the decay holds the steps since the warmup, and two
-              # temporaries of its first operation)
-              lrkit.Warmup(lrkit.CosineDecay(0.1, 10_000, alpha=0.01), 1_000),
-              # each part of the exponent freed once its power is computed
-              lrkit.ExponentialDecay(0.1, 1000, 0.96),
-              lrkit.CosineDecay(0.0, 10_000, warmup_target=0.1, warmup_steps=1_000),
-              # period index, steps into the period, its length and peak, one at a time
-              lrkit.CosineDecayRestarts(0.1, 1_000, t_mul=2.0, m_mul=0.9),
-              lrkit.CosineDecayRestarts(0.1, 1_000, t_mul=1.0, m_mul=0.9),
-              lrkit.CosineDecayRestarts(0.1, 7.5, t_mul=1.5, m_mul=0.9)):
+    for s in (
+        lrkit.Warmup(lrkit.CosineDecay(1.0, 9_000_000), 1_000_000),
+        # (its index let go: the decay holds the steps since the warmup, and two
+        # temporaries of its first operation)
+        lrkit.Warmup(lrkit.CosineDecay(0.1, 10_000, alpha=0.01), 1_000),
+        # each part of the exponent freed once its power is computed
+        lrkit.ExponentialDecay(0.1, 1000, 0.96),
+        lrkit.CosineDecay(0.0, 10_000, warmup_target=0.1, warmup_steps=1_000),
+        # period index, steps into the period, its length and peak, one at a time
+        lrkit.CosineDecayRestarts(0.1, 1_000, t_mul=2.0, m_mul=0.9),
+        lrkit.CosineDecayRestarts(0.1, 1_000, t_mul=1.0, m_mul=0.9),
+        lrkit.CosineDecayRestarts(0.1, 7.5, t_mul=1.5, m_mul=0.9),
+    ):
         s(steps[:10])  # (first-call imports are not the formula's)
         tracemalloc.start()
         out = s(steps)
@@ -127,7 +143,8 @@ def test_pow_ratio_looks_up_few_exponents_with_the_same_values(np):
                 # a bound the caller guarantees: no pass over k to find it
                 below = int(k.max()) + 1 if k.size else 1
                 np.testing.assert_array_equal(
-                    ops.pow_ratio(0.96, k, scale, times=times, below=below), want)
+                    ops.pow_ratio(0.96, k, scale, times=times, below=below), want
+                )
     with pytest.raises(IndexError):  # a broken promise is an error, not a wrong value
         ops.pow_ratio(0.96, few.reshape(-1), below=10)
     # and the Python-number path: math.pow of the same exponent

@@ -14,8 +14,12 @@ def run(*args):
 
 
 def test_show_table():
-    out = run("show", "CosineDecay(0.1, 10000, warmup_target=1.0, warmup_steps=500)",
-              "--at", "0,250,500,10500")
+    out = run(
+        "show",
+        "CosineDecay(0.1, 10000, warmup_target=1.0, warmup_steps=500)",
+        "--at",
+        "0,250,500,10500",
+    )
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[0].startswith("CosineDecay(")
@@ -47,9 +51,11 @@ def test_console_script_is_installed():
     import shutil
 
     exe = shutil.which("lrkit") or str(
-        __import__("pathlib").Path(sys.executable).with_name("lrkit"))
-    out = subprocess.run([exe, "show", "ExponentialDecay(1.0, 1, 0.5)", "--at", "3"],
-                         capture_output=True, text=True)
+        __import__("pathlib").Path(sys.executable).with_name("lrkit")
+    )
+    out = subprocess.run(
+        [exe, "show", "ExponentialDecay(1.0, 1, 0.5)", "--at", "3"], capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[-1].split() == ["3", "0.125"]
 

@@ -55,10 +55,16 @@ def test_join_boundary_belongs_to_next_and_local_steps():
 def test_join_matches_optax_join_schedules():
     optax = require("optax")
     jnp = require("jax.numpy")
-    ours = lrkit.Join([lrkit.PolynomialDecay(0.0, 10, 1.0, power=1.0) * 1.0,
-                       lrkit.CosineDecay(1.0, 90, alpha=0.0)], [10])
+    ours = lrkit.Join(
+        [
+            lrkit.PolynomialDecay(0.0, 10, 1.0, power=1.0) * 1.0,
+            lrkit.CosineDecay(1.0, 90, alpha=0.0),
+        ],
+        [10],
+    )
     theirs = optax.join_schedules(
-        [optax.linear_schedule(0.0, 1.0, 10), optax.cosine_decay_schedule(1.0, 90, 0.0)], [10])
+        [optax.linear_schedule(0.0, 1.0, 10), optax.cosine_decay_schedule(1.0, 90, 0.0)], [10]
+    )
     for t in [0, 1, 5, 9, 10, 11, 50, 99, 100, 150]:
         # optax computes in float32: 1e-6 absolute on rates of order 1
         assert ours(t) == pytest.approx(float(theirs(jnp.asarray(t))), abs=1e-6)

@@ -45,8 +45,11 @@ def fuzz_settings(n: int) -> Any:
         deadline=None,
         derandomize=not RANDOM,
         database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                               HealthCheck.filter_too_much],
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+        ],
     )
 
 
@@ -76,14 +79,57 @@ def check(load: Any, arg: Any) -> Any:
 # -- values ---------------------------------------------------------------------------------------
 
 SPECIAL_NUMBERS = [
-    0, 1, -1, 2, 10, 1000, 2**31 - 1, 2**53 + 1, 2**63, 2**64, 10**400, -(10**400),
-    0.0, -0.0, 0.5, 1.5, -0.5, 1e-300, 5e-324, 1e308, -1e308, 1.7976931348623157e308,
-    math.nan, math.inf, -math.inf, 0.1, 0.96, 1e-4,
+    0,
+    1,
+    -1,
+    2,
+    10,
+    1000,
+    2**31 - 1,
+    2**53 + 1,
+    2**63,
+    2**64,
+    10**400,
+    -(10**400),
+    0.0,
+    -0.0,
+    0.5,
+    1.5,
+    -0.5,
+    1e-300,
+    5e-324,
+    1e308,
+    -1e308,
+    1.7976931348623157e308,
+    math.nan,
+    math.inf,
+    -math.inf,
+    0.1,
+    0.96,
+    1e-4,
 ]
 WORDS = [
-    "linear", "cosine", "polynomial", "1-sqrt", "triangular", "triangular2", "exp_range",
-    "cos", "torch", "optax", "local", "global", "", "name", "Constant", "os.system",
-    "keras.optimizers.schedules", "lrkit", "constant", "stepwise", "exponential",
+    "linear",
+    "cosine",
+    "polynomial",
+    "1-sqrt",
+    "triangular",
+    "triangular2",
+    "exp_range",
+    "cos",
+    "torch",
+    "optax",
+    "local",
+    "global",
+    "",
+    "name",
+    "Constant",
+    "os.system",
+    "keras.optimizers.schedules",
+    "lrkit",
+    "constant",
+    "stepwise",
+    "exponential",
 ]
 CLASS_NAMES = sorted(registry.known())
 
@@ -104,8 +150,9 @@ json_values = st.recursive(
     leaves,
     lambda inner: st.one_of(
         st.lists(inner, max_size=6),
-        st.dictionaries(st.one_of(st.sampled_from(WORDS + CLASS_NAMES), st.text(max_size=8)),
-                        inner, max_size=6),
+        st.dictionaries(
+            st.one_of(st.sampled_from(WORDS + CLASS_NAMES), st.text(max_size=8)), inner, max_size=6
+        ),
     ),
     max_leaves=24,
 )
@@ -118,7 +165,13 @@ knots = st.lists(st.tuples(st.integers(0, 10**5), numbers).map(list), max_size=6
     lambda ks: sorted(ks, key=lambda k: k[0])
 )
 plain_values = st.one_of(
-    numbers, numbers, numbers, leaves, number_lists, knots, json_values,
+    numbers,
+    numbers,
+    numbers,
+    leaves,
+    number_lists,
+    knots,
+    json_values,
 )
 
 
@@ -151,6 +204,7 @@ def schedule_config(draw: Any, depth: int = 2) -> Any:
 
 # -- valid configs, to mutate -------------------------------------------------------------------
 
+
 def _valid() -> list[Any]:
     from lrkit.model_garden import (
         CosineDecayWithOffset,
@@ -178,8 +232,14 @@ def _valid() -> list[Any]:
         lrkit.Polynomial(1e-3, 900, end_learning_rate=1e-7, power=2.0, warmup_steps=100),
         lrkit.PiecewiseLinear([(0, 0.0), (100, 1.0), (100, 0.5), (1000, 0.01)]),
         lrkit.InverseSqrt(0.01, timescale=100, warmup_learning_rate=1e-4, warmup_steps=10),
-        lrkit.WarmupStableDecay(3e-4, total_steps=1000, warmup_fraction=0.05,
-                                decay_fraction=0.2, decay_shape="1-sqrt", alpha=0.1),
+        lrkit.WarmupStableDecay(
+            3e-4,
+            total_steps=1000,
+            warmup_fraction=0.05,
+            decay_fraction=0.2,
+            decay_shape="1-sqrt",
+            alpha=0.1,
+        ),
         lrkit.OneCycle(0.1, 1000, three_phase=True),
         lrkit.Cyclic(1e-3, 6e-3, 200, step_size_down=100, mode="exp_range", gamma=0.999),
         lrkit.Cosine(1.0, 300, exponent=2.0, waves=1.0, cycles=3, warmup_steps=5),
@@ -194,8 +254,9 @@ def _valid() -> list[Any]:
         0.5 * cos + lrkit.Constant(0.1),
         cos * lrkit.Linear(1.0, 0.0, 100),
         CosineDecayWithOffset(offset=10, initial_learning_rate=0.1, decay_steps=100),
-        ExponentialDecayWithOffset(offset=5, initial_learning_rate=0.1, decay_steps=10,
-                                   decay_rate=0.5),
+        ExponentialDecayWithOffset(
+            offset=5, initial_learning_rate=0.1, decay_steps=10, decay_rate=0.5
+        ),
         PiecewiseConstantDecayWithOffset(offset=5, boundaries=[10], values=[0.1, 0.01]),
         PolynomialDecayWithOffset(offset=5, initial_learning_rate=0.1, decay_steps=10),
         DirectPowerDecay(0.1, power=-0.5),
@@ -262,9 +323,11 @@ def mutated(draw: Any, base: Any = None) -> Any:
     for _ in range(draw(st.integers(1, 3))):
         paths = _paths(config)
         path = draw(st.sampled_from(paths))
-        op = draw(st.sampled_from(
-            ["replace", "replace", "replace", "drop", "add", "rename", "wrap", "swap", "nest"]
-        ))
+        op = draw(
+            st.sampled_from(
+                ["replace", "replace", "replace", "drop", "add", "rename", "wrap", "swap", "nest"]
+            )
+        )
         if not path:
             if op in ("replace", "wrap"):
                 config = draw(json_values) if op == "replace" else [config]
@@ -345,20 +408,49 @@ def test_from_model_garden_random_configs(config):
 
 
 MG_VALID = [
-    {"learning_rate": {"type": "stepwise",
-                       "stepwise": {"boundaries": [100, 200], "values": [0.1, 0.01, 0.001]}},
-     "warmup": {"type": "linear", "linear": {"warmup_steps": 10}}},
-    {"learning_rate": {"type": "cosine",
-                       "cosine": {"initial_learning_rate": 0.1, "decay_steps": 1000}},
-     "warmup": {"type": "polynomial", "polynomial": {"warmup_steps": 10, "power": 2}}},
-    {"learning_rate": {"type": "power_linear", "power_linear": {
-        "initial_learning_rate": 0.1, "total_decay_steps": 1000}}},
-    {"learning_rate": {"type": "exponential", "exponential": {
-        "initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5, "offset": 3}}},
-    {"learning_rate": {"type": "step_cosine_with_offset", "step_cosine_with_offset": {
-        "boundaries": [0, 100], "values": [0.1, 0.01]}}},
-    {"learning_rate": {"type": "power_with_offset", "power_with_offset": {
-        "initial_learning_rate": 0.1, "offset": 10}}},
+    {
+        "learning_rate": {
+            "type": "stepwise",
+            "stepwise": {"boundaries": [100, 200], "values": [0.1, 0.01, 0.001]},
+        },
+        "warmup": {"type": "linear", "linear": {"warmup_steps": 10}},
+    },
+    {
+        "learning_rate": {
+            "type": "cosine",
+            "cosine": {"initial_learning_rate": 0.1, "decay_steps": 1000},
+        },
+        "warmup": {"type": "polynomial", "polynomial": {"warmup_steps": 10, "power": 2}},
+    },
+    {
+        "learning_rate": {
+            "type": "power_linear",
+            "power_linear": {"initial_learning_rate": 0.1, "total_decay_steps": 1000},
+        }
+    },
+    {
+        "learning_rate": {
+            "type": "exponential",
+            "exponential": {
+                "initial_learning_rate": 0.1,
+                "decay_steps": 10,
+                "decay_rate": 0.5,
+                "offset": 3,
+            },
+        }
+    },
+    {
+        "learning_rate": {
+            "type": "step_cosine_with_offset",
+            "step_cosine_with_offset": {"boundaries": [0, 100], "values": [0.1, 0.01]},
+        }
+    },
+    {
+        "learning_rate": {
+            "type": "power_with_offset",
+            "power_with_offset": {"initial_learning_rate": 0.1, "offset": 10},
+        }
+    },
 ]
 
 
@@ -375,8 +467,9 @@ def _literal(value: Any) -> str:
     if isinstance(value, dict) and isinstance(value.get("class_name"), str):
         config = value.get("config")
         items = config.items() if isinstance(config, dict) else []
-        args = ", ".join(f"{k}={_literal(v)}" for k, v in items
-                         if isinstance(k, str) and k.isidentifier())
+        args = ", ".join(
+            f"{k}={_literal(v)}" for k, v in items if isinstance(k, str) and k.isidentifier()
+        )
         return f"{value['class_name']}({args})"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in value.items()) + "}"
@@ -399,10 +492,11 @@ def spec_text(draw: Any) -> str:
         i = draw(st.integers(0, len(text) - 1))
         op = draw(st.sampled_from(["delete", "insert", "duplicate"]))
         if op == "delete":
-            text = text[:i] + text[i + 1:]
+            text = text[:i] + text[i + 1 :]
         elif op == "insert":
-            text = text[:i] + draw(st.sampled_from(list("()[]{},=*.'\"-+:0123456789 x_"))) \
-                + text[i:]
+            text = (
+                text[:i] + draw(st.sampled_from(list("()[]{},=*.'\"-+:0123456789 x_"))) + text[i:]
+            )
         else:
             j = draw(st.integers(i, min(len(text), i + 20)))
             text = text[:j] + text[i:j] + text[j:]

@@ -39,8 +39,14 @@ CONSTANT = {"class_name": "Constant", "config": {"learning_rate": 0.1}}
 COSINE = {
     "module": "keras.optimizers.schedules",
     "class_name": "CosineDecay",
-    "config": {"initial_learning_rate": 0.1, "decay_steps": 1000, "alpha": 0.0,
-               "name": "CosineDecay", "warmup_target": None, "warmup_steps": 0},
+    "config": {
+        "initial_learning_rate": 0.1,
+        "decay_steps": 1000,
+        "alpha": 0.0,
+        "name": "CosineDecay",
+        "warmup_target": None,
+        "warmup_steps": 0,
+    },
     "registered_name": None,
 }
 
@@ -88,8 +94,9 @@ def no_imports(monkeypatch):
                 module = kind == "compile" and str(args[1]).endswith(".py")  # an import
                 # a formula recorded by lrkit._straight: allowed if its text holds no
                 # value of the config (names, operators and if/elif indices only)
-                recorded = (kind == "compile" and args[1] == "<lrkit straight-line>"
-                            and structural(first))
+                recorded = (
+                    kind == "compile" and args[1] == "<lrkit straight-line>" and structural(first)
+                )
                 # source text (an import execs a code object)
                 if isinstance(first, (str, bytes)) and not (parse_only or module or recorded):
                     attempts.append((kind, args))
@@ -165,34 +172,67 @@ def loads_or_refuses(load, *args) -> Any:
         ({"class_name": "Constant", "config": {1: 0.1}}, TypeError, "keys must be strings"),
         ({**CONSTANT, "registered_name": {"a": 1}}, TypeError, "`registered_name` must be"),
         ({"class_name": "Constant", "config": {}}, ValueError, r"needs argument\(s\)"),
-        ({"class_name": "Constant", "config": {"learning_rate": 0.1, "lr": 1}}, ValueError,
-         r"Unknown argument\(s\) \['lr'\]"),
-        ({"class_name": "Constant", "config": {"learning_rate": "0.1"}}, TypeError,
-         "must be a real number, not str"),
-        ({"class_name": "Constant", "config": {"learning_rate": True}}, TypeError,
-         "not bool"),
-        ({"class_name": "Constant", "config": {"learning_rate": [0.1]}}, TypeError,
-         "not list"),
-        ({"class_name": "Constant", "config": {"learning_rate": 0.1, "name": 3}}, TypeError,
-         "`name` must be a string"),
+        (
+            {"class_name": "Constant", "config": {"learning_rate": 0.1, "lr": 1}},
+            ValueError,
+            r"Unknown argument\(s\) \['lr'\]",
+        ),
+        (
+            {"class_name": "Constant", "config": {"learning_rate": "0.1"}},
+            TypeError,
+            "must be a real number, not str",
+        ),
+        ({"class_name": "Constant", "config": {"learning_rate": True}}, TypeError, "not bool"),
+        ({"class_name": "Constant", "config": {"learning_rate": [0.1]}}, TypeError, "not list"),
+        (
+            {"class_name": "Constant", "config": {"learning_rate": 0.1, "name": 3}},
+            TypeError,
+            "`name` must be a string",
+        ),
         ({"class_name": "NoSuchSchedule"}, ValueError, "Unknown learning rate schedule"),
         ({"class_name": "x" * 10**6}, ValueError, "Unknown learning rate schedule"),
         ("os.system", ValueError, "Unknown learning rate schedule: 'os.system'"),
         ("builtins.eval", ValueError, "Unknown learning rate schedule: 'builtins.eval'"),
-        ({"module": "os", "class_name": "system", "config": {"command": "touch pwned"}},
-         ValueError, "Unknown learning rate schedule: 'system'"),
-        ({"module": "builtins", "class_name": "eval", "config": {}}, ValueError,
-         "Unknown learning rate schedule: 'eval'"),
-        ({"class_name": "__import__", "config": {"name": "os"}}, ValueError,
-         "Unknown learning rate schedule"),
-        ({"module": "evil", "class_name": "CosineDecay", "registered_name": "evil>Thing",
-          "config": COSINE["config"]}, None, None),  # the module is never imported
-        ({"class_name": "Scale", "config": {"schedule": "os.system", "factor": 1}},
-         ValueError, "Unknown learning rate schedule: 'os.system'"),
-        ({"class_name": "Sum", "config": {"schedules": [CONSTANT, {"class_name": "exec"}]}},
-         ValueError, "Unknown learning rate schedule: 'exec'"),
-        ({"class_name": "Sum", "config": {"schedules": [CONSTANT, 5]}}, TypeError,
-         r"schedules\[1\]"),
+        (
+            {"module": "os", "class_name": "system", "config": {"command": "touch pwned"}},
+            ValueError,
+            "Unknown learning rate schedule: 'system'",
+        ),
+        (
+            {"module": "builtins", "class_name": "eval", "config": {}},
+            ValueError,
+            "Unknown learning rate schedule: 'eval'",
+        ),
+        (
+            {"class_name": "__import__", "config": {"name": "os"}},
+            ValueError,
+            "Unknown learning rate schedule",
+        ),
+        (
+            {
+                "module": "evil",
+                "class_name": "CosineDecay",
+                "registered_name": "evil>Thing",
+                "config": COSINE["config"],
+            },
+            None,
+            None,
+        ),  # the module is never imported
+        (
+            {"class_name": "Scale", "config": {"schedule": "os.system", "factor": 1}},
+            ValueError,
+            "Unknown learning rate schedule: 'os.system'",
+        ),
+        (
+            {"class_name": "Sum", "config": {"schedules": [CONSTANT, {"class_name": "exec"}]}},
+            ValueError,
+            "Unknown learning rate schedule: 'exec'",
+        ),
+        (
+            {"class_name": "Sum", "config": {"schedules": [CONSTANT, 5]}},
+            TypeError,
+            r"schedules\[1\]",
+        ),
         ({"class_name": "LearningRateSchedule", "config": {}}, ValueError, "Unknown"),
     ],
 )
@@ -223,10 +263,20 @@ KERAS_CONFIGS = {
     "ExponentialDecay": {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5},
     "InverseTimeDecay": {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5},
     "PolynomialDecay": {"initial_learning_rate": 0.1, "decay_steps": 10, "power": 2.0},
-    "CosineDecay": {"initial_learning_rate": 0.1, "decay_steps": 10, "alpha": 0.1,
-                    "warmup_target": 1.0, "warmup_steps": 5},
-    "CosineDecayRestarts": {"initial_learning_rate": 0.1, "first_decay_steps": 10,
-                            "t_mul": 2.0, "m_mul": 0.5, "alpha": 0.1},
+    "CosineDecay": {
+        "initial_learning_rate": 0.1,
+        "decay_steps": 10,
+        "alpha": 0.1,
+        "warmup_target": 1.0,
+        "warmup_steps": 5,
+    },
+    "CosineDecayRestarts": {
+        "initial_learning_rate": 0.1,
+        "first_decay_steps": 10,
+        "t_mul": 2.0,
+        "m_mul": 0.5,
+        "alpha": 0.1,
+    },
     "PiecewiseConstantDecay": {"boundaries": [10, 20], "values": [0.1, 0.01, 0.001]},
 }
 
@@ -261,8 +311,10 @@ def test_huge_integers_are_refused_with_a_short_message():
 
 def test_overflow_while_building_is_a_value_error():
     # a first period of 5e-324 steps needs 2**1138 periods to reach 2**64 steps
-    config = {"class_name": "CosineDecayRestarts",
-              "config": {"initial_learning_rate": 0.1, "first_decay_steps": 5e-324}}
+    config = {
+        "class_name": "CosineDecayRestarts",
+        "config": {"initial_learning_rate": 0.1, "first_decay_steps": 5e-324},
+    }
     with pytest.raises(ValueError, match=r"first_decay_steps.*float64's range"):
         lrkit.deserialize(config)
 
@@ -271,12 +323,17 @@ def test_overflow_while_building_is_a_value_error():
 # "math domain error" (NaN on arrays); a huge `t_mul` made a restart period longer than
 # float64 holds. Both are now refused at construction.
 HUGE_PARAMETERS = [
-    pytest.param(lambda: lrkit.WarmupStableDecay(0.1, total_steps=1000, warmup_fraction=0.05,
-                                                 decay_fraction=0.2, waves=1e308), 900,
-                 id="wsd-waves"),
+    pytest.param(
+        lambda: lrkit.WarmupStableDecay(
+            0.1, total_steps=1000, warmup_fraction=0.05, decay_fraction=0.2, waves=1e308
+        ),
+        900,
+        id="wsd-waves",
+    ),
     pytest.param(lambda: lrkit.Cosine(0.1, 1000, waves=1e308), 1, id="cosine-waves"),
-    pytest.param(lambda: lrkit.CosineDecayRestarts(0.1, 10, t_mul=1e308), 10**6,
-                 id="restarts-t_mul"),
+    pytest.param(
+        lambda: lrkit.CosineDecayRestarts(0.1, 10, t_mul=1e308), 10**6, id="restarts-t_mul"
+    ),
 ]
 
 
@@ -294,8 +351,10 @@ def test_huge_parameters_are_refused_or_computed(make, step):
     "make",
     [
         pytest.param(lambda: lrkit.CosineDecayRestarts(0.1, 5e-324), id="restarts-overflow"),
-        pytest.param(lambda: lrkit.PiecewiseLinear([(0, 1.0), {"a": 1, "b": 2}]),
-                     id="piecewise-linear-dict-knot"),
+        pytest.param(
+            lambda: lrkit.PiecewiseLinear([(0, 1.0), {"a": 1, "b": 2}]),
+            id="piecewise-linear-dict-knot",
+        ),
     ],
 )
 def test_constructors_raise_only_value_or_type_errors(make):
@@ -323,8 +382,10 @@ def test_nesting_limit():
     [
         nested_scales(10_000),
         {"class_name": "Sum", "config": {"schedules": nested_list(10_000, CONSTANT)}},
-        {"class_name": "PiecewiseConstantDecay",
-         "config": {"boundaries": nested_list(10_000), "values": [1, 2]}},
+        {
+            "class_name": "PiecewiseConstantDecay",
+            "config": {"boundaries": nested_list(10_000), "values": [1, 2]},
+        },
         {"class_name": "Constant", "config": {"learning_rate": nested_list(10_000)}},
         {"class_name": "Constant", "config": {"learning_rate": 0.1, "name": nested_list(10**4)}},
         nested_list(10_000, CONSTANT),
@@ -344,14 +405,20 @@ def test_cycles_are_refused():
     values: list[Any] = [0.1]
     values.append(values)
     with pytest.raises(ValueError, match="deep"):
-        lrkit.deserialize({"class_name": "PiecewiseConstantDecay",
-                           "config": {"boundaries": [1], "values": values}})
+        lrkit.deserialize(
+            {
+                "class_name": "PiecewiseConstantDecay",
+                "config": {"boundaries": [1], "values": values},
+            }
+        )
 
 
 def test_a_million_boundaries_in_bounded_time():
     n = 10**6
-    config = {"class_name": "PiecewiseConstantDecay",
-              "config": {"boundaries": list(range(1, n + 1)), "values": [*range(n), 0.5]}}
+    config = {
+        "class_name": "PiecewiseConstantDecay",
+        "config": {"boundaries": list(range(1, n + 1)), "values": [*range(n), 0.5]},
+    }
     with bounded(60):
         s = lrkit.deserialize(config)
         assert s(0) == 0 and s(500_000) == 499_999 and s(n + 1) == 0.5
@@ -359,8 +426,12 @@ def test_a_million_boundaries_in_bounded_time():
     with bounded(60), pytest.raises(ValueError, match="increasing"):
         lrkit.deserialize(config)
     with bounded(60), pytest.raises(ValueError, match="1 less than"):
-        lrkit.deserialize({"class_name": "PiecewiseConstantDecay",
-                           "config": {"boundaries": list(range(n)), "values": [0.1]}})
+        lrkit.deserialize(
+            {
+                "class_name": "PiecewiseConstantDecay",
+                "config": {"boundaries": list(range(n)), "values": [0.1]},
+            }
+        )
 
 
 def test_errors_about_long_lists_are_short():
@@ -372,16 +443,22 @@ def test_errors_about_long_lists_are_short():
 
 def test_many_schedules_in_bounded_time():
     n = 20_000
-    config = {"class_name": "Join",
-              "config": {"schedules": [CONSTANT] * n, "boundaries": list(range(1, n))}}
+    config = {
+        "class_name": "Join",
+        "config": {"schedules": [CONSTANT] * n, "boundaries": list(range(1, n))},
+    }
     with bounded(30):
         assert lrkit.deserialize(config)(n // 2) == 0.1
 
 
 # -- from_model_garden ------------------------------------------------------------------------
 
-MG_OK = {"learning_rate": {"type": "cosine",
-                           "cosine": {"initial_learning_rate": 0.1, "decay_steps": 100}}}
+MG_OK = {
+    "learning_rate": {
+        "type": "cosine",
+        "cosine": {"initial_learning_rate": 0.1, "decay_steps": 100},
+    }
+}
 
 
 @pytest.mark.parametrize(
@@ -394,17 +471,37 @@ MG_OK = {"learning_rate": {"type": "cosine",
         ({"learning_rate": {"type": ["cosine"]}}, ValueError, "Unknown learning_rate type"),
         ({"learning_rate": {"type": "os.system"}}, ValueError, "Unknown learning_rate type"),
         ({"learning_rate": {"type": "cosine", "cosine": [1]}}, TypeError, "must be a dict"),
-        ({"learning_rate": {"type": "cosine", "cosine": {"evil": 1}}}, ValueError,
-         "Unknown key 'evil'"),
+        (
+            {"learning_rate": {"type": "cosine", "cosine": {"evil": 1}}},
+            ValueError,
+            "Unknown key 'evil'",
+        ),
         ({"learning_rate": {"type": "cosine"}}, ValueError, "is required"),
-        ({"learning_rate": {"type": "cosine", "cosine": {"initial_learning_rate": 0.1,
-                                                          "decay_steps": math.nan}}},
-         ValueError, "finite"),
-        ({"learning_rate": {"type": "constant", "constant": {"learning_rate": 10**400}}},
-         ValueError, "finite"),
-        ({"learning_rate": {"type": "stepwise",
-                            "stepwise": {"boundaries": nested_list(5000), "values": [1, 2]}}},
-         ValueError, "deep"),
+        (
+            {
+                "learning_rate": {
+                    "type": "cosine",
+                    "cosine": {"initial_learning_rate": 0.1, "decay_steps": math.nan},
+                }
+            },
+            ValueError,
+            "finite",
+        ),
+        (
+            {"learning_rate": {"type": "constant", "constant": {"learning_rate": 10**400}}},
+            ValueError,
+            "finite",
+        ),
+        (
+            {
+                "learning_rate": {
+                    "type": "stepwise",
+                    "stepwise": {"boundaries": nested_list(5000), "values": [1, 2]},
+                }
+            },
+            ValueError,
+            "deep",
+        ),
         ({"trainer": {"optimizer_config": nested_list(10_000)}}, ValueError, "deep"),
         ({**MG_OK, "surprise": 1}, ValueError, "Unknown key 'surprise'"),
         ({**MG_OK, ("tuple",): 1}, ValueError, r"Unknown key \('tuple',\)"),
@@ -430,8 +527,7 @@ def _billion_laughs() -> str:
     ("text", "words"),
     [
         (_billion_laughs(), f"more than {MAX_YAML_NODES} values"),
-        ("learning_rate: &x {type: constant, constant: {learning_rate: *x}}\n",
-         "recursive alias"),
+        ("learning_rate: &x {type: constant, constant: {learning_rate: *x}}\n", "recursive alias"),
         ("&x [*x]\n", "recursive alias"),
         ("x: " + "[" * 10_000 + "]" * 10_000 + "\n", f"more than {MAX_DEPTH} levels"),
         ("x: " + "{a: " * 5000 + "1" + "}" * 5000 + "\n", f"more than {MAX_DEPTH} levels"),
@@ -440,12 +536,26 @@ def _billion_laughs() -> str:
         ("learning_rate: !!python/module:os\n", "tag"),
         ("learning_rate: [\n", "not a readable YAML"),
         ("? [a]\n: 1\n", "unhashable"),
-        ("learning_rate: {type: constant, constant: {learning_rate: " + "9" * 5000 + "}}\n",
-         "not a readable YAML"),
+        (
+            "learning_rate: {type: constant, constant: {learning_rate: " + "9" * 5000 + "}}\n",
+            "not a readable YAML",
+        ),
         ("\x00\x01", "not a readable YAML"),
     ],
-    ids=["billion-laughs", "cycle", "cycle-list", "deep-list", "deep-map", "python-object",
-         "python-name", "python-module", "syntax", "unhashable", "5000-digits", "binary"],
+    ids=[
+        "billion-laughs",
+        "cycle",
+        "cycle-list",
+        "deep-list",
+        "deep-map",
+        "python-object",
+        "python-name",
+        "python-module",
+        "syntax",
+        "unhashable",
+        "5000-digits",
+        "binary",
+    ],
 )
 def test_from_model_garden_yaml_bombs_and_tags(text, words, tmp_path, no_imports, monkeypatch):
     require("yaml")
@@ -481,12 +591,28 @@ def test_from_model_garden_yaml_aliases_within_the_budget_are_read(tmp_path):
     [
         ("deep.json", "[" * 100_000 + "]" * 100_000, ValueError, "deep"),
         ("deep2.json", json.dumps({"learning_rate": nested_list(500)}), ValueError, "deep"),
-        ("nan.json", '{"learning_rate": {"type": "constant", "constant": {"learning_rate": NaN}}}',
-         ValueError, "finite"),
-        ("big.json", '{"learning_rate": {"type": "constant", "constant": {"learning_rate": '
-         + "9" * 400 + "}}}", ValueError, "finite"),
-        ("huge.json", '{"learning_rate": {"type": "constant", "constant": {"learning_rate": '
-         + "9" * 5000 + "}}}", ValueError, "not valid JSON"),
+        (
+            "nan.json",
+            '{"learning_rate": {"type": "constant", "constant": {"learning_rate": NaN}}}',
+            ValueError,
+            "finite",
+        ),
+        (
+            "big.json",
+            '{"learning_rate": {"type": "constant", "constant": {"learning_rate": '
+            + "9" * 400
+            + "}}}",
+            ValueError,
+            "finite",
+        ),
+        (
+            "huge.json",
+            '{"learning_rate": {"type": "constant", "constant": {"learning_rate": '
+            + "9" * 5000
+            + "}}}",
+            ValueError,
+            "not valid JSON",
+        ),
         ("bad.json", "{", ValueError, "not valid JSON"),
         ("latin1.yaml", b"learning_rate: \xff\xfe", ValueError, "not UTF-8"),
         ("list.json", "[1, 2]", TypeError, "must be a dict"),
@@ -507,8 +633,9 @@ def test_from_model_garden_refuses_a_huge_file_unread(tmp_path):
     with open(path, "w") as f:
         f.write("learning_rate: {type: constant}\n")
         f.write(("#" * 1023 + "\n") * (MAX_FILE_BYTES // 1024 + 1))
-    with bounded(10, megabytes=MAX_FILE_BYTES / 2**20 + 8), pytest.raises(
-        ValueError, match=f"larger than {MAX_FILE_BYTES} bytes"
+    with (
+        bounded(10, megabytes=MAX_FILE_BYTES / 2**20 + 8),
+        pytest.raises(ValueError, match=f"larger than {MAX_FILE_BYTES} bytes"),
     ):
         lrkit.from_model_garden(path)
 
@@ -520,8 +647,9 @@ def test_from_model_garden_missing_file_is_an_os_error(tmp_path):
 
 # -- .keras files -----------------------------------------------------------------------------
 
-GOOD_MODEL = {"compile_config": {"optimizer": {"class_name": "SGD",
-                                               "config": {"learning_rate": COSINE}}}}
+GOOD_MODEL = {
+    "compile_config": {"optimizer": {"class_name": "SGD", "config": {"learning_rate": COSINE}}}
+}
 
 
 def keras_zip(path, config: Any, method: int = zipfile.ZIP_DEFLATED):
@@ -534,8 +662,7 @@ def keras_zip(path, config: Any, method: int = zipfile.ZIP_DEFLATED):
 
 
 def optimizer_with(lr: Any) -> dict[str, Any]:
-    return {"compile_config": {"optimizer": {"class_name": "SGD",
-                                             "config": {"learning_rate": lr}}}}
+    return {"compile_config": {"optimizer": {"class_name": "SGD", "config": {"learning_rate": lr}}}}
 
 
 def _patch_sizes(path, size: int) -> None:
@@ -544,13 +671,13 @@ def _patch_sizes(path, size: int) -> None:
     name = b"config.json"
     local = raw.find(b"PK\x03\x04")
     while local != -1:
-        if raw[local + 30: local + 30 + len(name)] == name:
-            raw[local + 22: local + 26] = size.to_bytes(4, "little")
+        if raw[local + 30 : local + 30 + len(name)] == name:
+            raw[local + 22 : local + 26] = size.to_bytes(4, "little")
         local = raw.find(b"PK\x03\x04", local + 4)
     central = raw.find(b"PK\x01\x02")
     while central != -1:
-        if raw[central + 46: central + 46 + len(name)] == name:
-            raw[central + 24: central + 28] = size.to_bytes(4, "little")
+        if raw[central + 46 : central + 46 + len(name)] == name:
+            raw[central + 24 : central + 28] = size.to_bytes(4, "little")
         central = raw.find(b"PK\x01\x02", central + 4)
     path.write_bytes(bytes(raw))
 
@@ -561,7 +688,7 @@ def _flip(path, what: str) -> None:
     for sig, name_at, field in ((b"PK\x03\x04", 30, 6), (b"PK\x01\x02", 46, 8)):
         at = raw.find(sig)
         while at != -1:
-            if raw[at + name_at: at + name_at + len(name)] == name:
+            if raw[at + name_at : at + name_at + len(name)] == name:
                 if what == "encrypted":
                     raw[at + field] |= 1
                 elif what == "version" and sig == b"PK\x03\x04":
@@ -571,7 +698,7 @@ def _flip(path, what: str) -> None:
             at = raw.find(sig, at + 4)
     if what == "deflate":  # garbage where config.json's deflated data starts
         at = raw.find(name) + len(name)  # its local header's name (no extra field)
-        raw[at: at + 8] = b"\xff" * 8
+        raw[at : at + 8] = b"\xff" * 8
     path.write_bytes(bytes(raw))
 
 
@@ -592,9 +719,10 @@ def bad_keras(tmp_path):
             with zipfile.ZipFile(path, "w") as z:
                 z.writestr("metadata.json", "{}")
         elif kind == "bomb":  # 200 MB of spaces, deflated to ~200 KB, honest header
-            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z, z.open(
-                "config.json", "w", force_zip64=True
-            ) as f:
+            with (
+                zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z,
+                z.open("config.json", "w", force_zip64=True) as f,
+            ):
                 chunk = b" " * 2**20
                 for _ in range(200):
                     f.write(chunk)
@@ -611,21 +739,30 @@ def bad_keras(tmp_path):
         elif kind == "deep-json":
             keras_zip(path, "[" * 100_000 + "]" * 100_000)
         elif kind == "deep-optimizer":
-            keras_zip(path, json.dumps(optimizer_with("X")).replace(
-                '"X"', "[" * 900 + "]" * 900))
+            keras_zip(path, json.dumps(optimizer_with("X")).replace('"X"', "[" * 900 + "]" * 900))
         elif kind == "deep-schedule":  # as JSON text: json.dumps would recurse too deep
             scales = '{"class_name": "Scale", "config": {"factor": 1, "schedule": ' * 5000
             text = scales + json.dumps(CONSTANT) + "}}" * 5000
             keras_zip(path, json.dumps(optimizer_with("X")).replace('"X"', text))
         elif kind == "os-system":
-            keras_zip(path, optimizer_with({"module": "os", "class_name": "system",
-                                            "config": {"command": "touch pwned"}}))
+            keras_zip(
+                path,
+                optimizer_with(
+                    {"module": "os", "class_name": "system", "config": {"command": "touch pwned"}}
+                ),
+            )
         elif kind == "big-int":
-            keras_zip(path, '{"compile_config": {"optimizer": {"class_name": "SGD", '
-                      '"config": {"learning_rate": 1' + "0" * 400 + "}}}}")
+            keras_zip(
+                path,
+                '{"compile_config": {"optimizer": {"class_name": "SGD", '
+                '"config": {"learning_rate": 1' + "0" * 400 + "}}}}",
+            )
         elif kind == "nan":
-            keras_zip(path, '{"compile_config": {"optimizer": {"class_name": "SGD", '
-                      '"config": {"learning_rate": NaN}}}}')
+            keras_zip(
+                path,
+                '{"compile_config": {"optimizer": {"class_name": "SGD", '
+                '"config": {"learning_rate": NaN}}}}',
+            )
         elif kind == "not-compiled":
             keras_zip(path, {"class_name": "Sequential", "config": {"layers": []}})
         elif kind == "optimizer-list":
@@ -667,13 +804,15 @@ KERAS_CASES = {
 
 
 @pytest.mark.parametrize(("kind", "words"), list(KERAS_CASES.items()))
-def test_read_keras_file_refuses_hostile_files(kind, words, bad_keras, no_imports, tmp_path,
-                                               monkeypatch):
+def test_read_keras_file_refuses_hostile_files(
+    kind, words, bad_keras, no_imports, tmp_path, monkeypatch
+):
     path = bad_keras(kind)
     monkeypatch.chdir(tmp_path)
-    with bounded(20, megabytes=lk.MAX_CONFIG_BYTES / 2**20 + 16), pytest.raises(
-        ValueError, match=words
-    ) as info:
+    with (
+        bounded(20, megabytes=lk.MAX_CONFIG_BYTES / 2**20 + 16),
+        pytest.raises(ValueError, match=words) as info,
+    ):
         lk.read_keras_file(path)
     assert str(path) in str(info.value) and len(str(info.value)) < 5000
     assert not (tmp_path / "pwned").exists()
@@ -744,10 +883,16 @@ def test_read_keras_file_mutated_archives(tmp_path):
         ("Constant(1)\x00", SpecError, "not an expression"),
         ("Constant('\ud800')", SpecError, "not an expression"),
         ("CosineDecayRestarts(0.1, 5e-324)", ValueError, "float64's range"),
-        ("PiecewiseConstantDecay([" + ",".join(map(str, range(30_000))) + "], [1])",
-         SpecError, "characters long"),
-        ("PiecewiseConstantDecay(" + "[" * 10_000 + "]" * 10_000 + ", [1])", SpecError,
-         "nest|not an expression"),
+        (
+            "PiecewiseConstantDecay([" + ",".join(map(str, range(30_000))) + "], [1])",
+            SpecError,
+            "characters long",
+        ),
+        (
+            "PiecewiseConstantDecay(" + "[" * 10_000 + "]" * 10_000 + ", [1])",
+            SpecError,
+            "nest|not an expression",
+        ),
         ("PiecewiseConstantDecay(" + "[" * 60 + "]" * 60 + ", [1])", SpecError, "nests deeper"),
         ("Scale(" * 60 + "Constant(1)" + ", 1)" * 60, SpecError, "nests deeper"),
         ("Scale(" * 10_000 + "Constant(1)" + ", 1)" * 10_000, SpecError, "characters long"),
@@ -763,8 +908,7 @@ def test_read_keras_file_mutated_archives(tmp_path):
         ("Join([{'class_name': 'Constant', 'config': {}}], [])", SpecError, "not dict"),
     ],
 )
-def test_parse_spec_refuses_hostile_text(text, error, words, no_imports, tmp_path,
-                                         monkeypatch):
+def test_parse_spec_refuses_hostile_text(text, error, words, no_imports, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with bounded(5), pytest.raises(error, match=words) as info:
         parse_spec(text)
@@ -847,18 +991,24 @@ def test_lrkit_inspect_hostile_keras_files(kind, bad_keras, capsys, tmp_path, mo
         ("tag.yaml", "learning_rate: !!python/object/apply:os.system ['touch pwned']\n"),
         ("deep.json", "[" * 100_000 + "]" * 100_000),
         ("scales.json", json.dumps(nested_scales(200))),
-        ("mg.json", json.dumps({"learning_rate": {"type": "constant",
-                                                  "constant": {"learning_rate": 1e400}}})
-         .replace("Infinity", "1e400")),
+        (
+            "mg.json",
+            json.dumps(
+                {"learning_rate": {"type": "constant", "constant": {"learning_rate": 1e400}}}
+            ).replace("Infinity", "1e400"),
+        ),
         ("keras.json", json.dumps({"module": "os", "class_name": "system", "config": {}})),
-        ("big.json", json.dumps({"class_name": "Constant", "config": {"learning_rate": 1}})
-         .replace(": 1}", ": 1" + "0" * 400 + "}")),
+        (
+            "big.json",
+            json.dumps({"class_name": "Constant", "config": {"learning_rate": 1}}).replace(
+                ": 1}", ": 1" + "0" * 400 + "}"
+            ),
+        ),
         ("spec.txt", "__import__('os').system('touch pwned')"),
         ("binary.bin", "\x00\x01\x02"),
     ],
 )
-def test_lrkit_inspect_hostile_config_files(name, text, capsys, tmp_path, monkeypatch,
-                                            no_imports):
+def test_lrkit_inspect_hostile_config_files(name, text, capsys, tmp_path, monkeypatch, no_imports):
     if name.endswith(".yaml"):
         require("yaml")
     monkeypatch.chdir(tmp_path)

@@ -304,8 +304,14 @@ def _keras_values(keras: Any, sched: Any, steps: list[int], scalar: bool) -> lis
     return [float(v) for v in values]
 
 
-def _assert_close(name: str, kw: dict[str, Any], steps: list[int], theirs: list[float],
-                  ours: list[float], tols: list[float]) -> None:
+def _assert_close(
+    name: str,
+    kw: dict[str, Any],
+    steps: list[int],
+    theirs: list[float],
+    ours: list[float],
+    tols: list[float],
+) -> None:
     bad = [
         (s, k, o, abs(k - o), tol)
         for s, k, o, tol in zip(steps, theirs, ours, tols, strict=True)
@@ -353,18 +359,32 @@ def test_generated_sweep_covers_every_option():
             seen.add("float boundaries")
         if name == "PolynomialDecay" and kw["power"] < 1:
             seen.add("power<1")
-        if any(isinstance(kw.get(k), float) and not kw[k].is_integer()
-               for k in ("decay_steps", "warmup_steps")):
+        if any(
+            isinstance(kw.get(k), float) and not kw[k].is_integer()
+            for k in ("decay_steps", "warmup_steps")
+        ):
             seen.add(f"{name}.fractional steps")
     expected = set(CLASSES) | {
-        "ExponentialDecay.staircase=True", "ExponentialDecay.staircase=False",
-        "InverseTimeDecay.staircase=True", "InverseTimeDecay.staircase=False",
-        "PolynomialDecay.cycle=True", "PolynomialDecay.cycle=False",
-        "warmup=True", "warmup=False", "warmup_steps=0",
-        "t_mul=1.0", "t_mul=2.0", "t_mul=1.25", "t_mul=0.75",
-        "m_mul<1=True", "m_mul<1=False",
-        "growth", "float boundaries", "power<1",
-        "ExponentialDecay.fractional steps", "CosineDecay.fractional steps",
+        "ExponentialDecay.staircase=True",
+        "ExponentialDecay.staircase=False",
+        "InverseTimeDecay.staircase=True",
+        "InverseTimeDecay.staircase=False",
+        "PolynomialDecay.cycle=True",
+        "PolynomialDecay.cycle=False",
+        "warmup=True",
+        "warmup=False",
+        "warmup_steps=0",
+        "t_mul=1.0",
+        "t_mul=2.0",
+        "t_mul=1.25",
+        "t_mul=0.75",
+        "m_mul<1=True",
+        "m_mul<1=False",
+        "growth",
+        "float boundaries",
+        "power<1",
+        "ExponentialDecay.fractional steps",
+        "CosineDecay.fractional steps",
     }
     assert expected <= seen, sorted(expected - seen)
 
@@ -373,15 +393,16 @@ def test_keras_takes_a_vector_of_steps_where_used(keras, ks):
     """Every class the sweep calls with a vector gives Keras's per-step values."""
     steps = [0, 3, 10, 17, 40, 99]
     for name, kw in [
-        ("ExponentialDecay", dict(initial_learning_rate=0.5, decay_steps=7, decay_rate=0.8,
-                                  staircase=True)),
+        (
+            "ExponentialDecay",
+            dict(initial_learning_rate=0.5, decay_steps=7, decay_rate=0.8, staircase=True),
+        ),
         ("PiecewiseConstantDecay", dict(boundaries=[3, 17], values=[0.3, 0.2, 0.1])),
         ("PolynomialDecay", dict(initial_learning_rate=0.5, decay_steps=7, cycle=True)),
         ("InverseTimeDecay", dict(initial_learning_rate=0.5, decay_steps=7, decay_rate=0.3)),
         ("CosineDecay", dict(initial_learning_rate=0.5, decay_steps=70, alpha=0.1)),
         ("CosineDecayRestarts", dict(initial_learning_rate=0.5, first_decay_steps=7)),
-        ("CosineDecayRestarts", dict(initial_learning_rate=0.5, first_decay_steps=7,
-                                     t_mul=1.0)),
+        ("CosineDecayRestarts", dict(initial_learning_rate=0.5, first_decay_steps=7, t_mul=1.0)),
     ]:
         k = getattr(ks, name)(**kw)
         assert _keras_values(keras, k, steps, False) == _keras_values(keras, k, steps, True)
@@ -434,26 +455,69 @@ def test_cosine_restarts_keras_misses_the_restart(keras, ks, step):
 
 SERIAL_CONFIGS: list[tuple[str, dict[str, Any]]] = [
     ("ExponentialDecay", dict(initial_learning_rate=0.1, decay_steps=1000, decay_rate=0.96)),
-    ("ExponentialDecay", dict(initial_learning_rate=0.01, decay_steps=250.5, decay_rate=0.5,
-                              staircase=True, name="exp_lr")),
+    (
+        "ExponentialDecay",
+        dict(
+            initial_learning_rate=0.01,
+            decay_steps=250.5,
+            decay_rate=0.5,
+            staircase=True,
+            name="exp_lr",
+        ),
+    ),
     ("PiecewiseConstantDecay", dict(boundaries=[100, 200], values=[1.0, 0.5, 0.1])),
-    ("PiecewiseConstantDecay", dict(boundaries=[10.5, 1000], values=[0.3, 0.2, 0.001],
-                                    name="steps")),
+    (
+        "PiecewiseConstantDecay",
+        dict(boundaries=[10.5, 1000], values=[0.3, 0.2, 0.001], name="steps"),
+    ),
     ("PolynomialDecay", dict(initial_learning_rate=0.1, decay_steps=10000)),
-    ("PolynomialDecay", dict(initial_learning_rate=0.5, decay_steps=300.0,
-                             end_learning_rate=0.001, power=0.5, cycle=True, name="poly")),
+    (
+        "PolynomialDecay",
+        dict(
+            initial_learning_rate=0.5,
+            decay_steps=300.0,
+            end_learning_rate=0.001,
+            power=0.5,
+            cycle=True,
+            name="poly",
+        ),
+    ),
     ("InverseTimeDecay", dict(initial_learning_rate=0.1, decay_steps=10, decay_rate=0.5)),
-    ("InverseTimeDecay", dict(initial_learning_rate=1.0, decay_steps=7.25, decay_rate=2.0,
-                              staircase=True, name="inv")),
+    (
+        "InverseTimeDecay",
+        dict(
+            initial_learning_rate=1.0, decay_steps=7.25, decay_rate=2.0, staircase=True, name="inv"
+        ),
+    ),
     ("CosineDecay", dict(initial_learning_rate=0.1, decay_steps=1000)),
-    ("CosineDecay", dict(initial_learning_rate=0.0, decay_steps=500, alpha=0.1, name="cos",
-                         warmup_target=0.2, warmup_steps=50)),
+    (
+        "CosineDecay",
+        dict(
+            initial_learning_rate=0.0,
+            decay_steps=500,
+            alpha=0.1,
+            name="cos",
+            warmup_target=0.2,
+            warmup_steps=50,
+        ),
+    ),
     ("CosineDecay", dict(initial_learning_rate=0.3, decay_steps=500.0, warmup_target=0.5)),
     ("CosineDecayRestarts", dict(initial_learning_rate=0.1, first_decay_steps=100)),
-    ("CosineDecayRestarts", dict(initial_learning_rate=0.2, first_decay_steps=30, t_mul=1.0,
-                                 m_mul=0.5, alpha=0.05, name="sgdr")),
-    ("CosineDecayRestarts", dict(initial_learning_rate=0.2, first_decay_steps=30.0,
-                                 t_mul=1.5, m_mul=0.9)),
+    (
+        "CosineDecayRestarts",
+        dict(
+            initial_learning_rate=0.2,
+            first_decay_steps=30,
+            t_mul=1.0,
+            m_mul=0.5,
+            alpha=0.05,
+            name="sgdr",
+        ),
+    ),
+    (
+        "CosineDecayRestarts",
+        dict(initial_learning_rate=0.2, first_decay_steps=30.0, t_mul=1.5, m_mul=0.9),
+    ),
 ]
 SERIAL_IDS = [f"{name}-{i}" for i, (name, _) in enumerate(SERIAL_CONFIGS)]
 #: steps where serialized round trips are checked for values (away from restarts)
@@ -474,12 +538,20 @@ def _check_values(keras: Any, ours: Any, theirs: Any) -> None:
     if name == "PiecewiseConstantDecay":
         scale = max(abs(v) for v in config["values"])
     else:
-        scale = max(abs(config["initial_learning_rate"]),
-                    abs(config.get("warmup_target") or 0.0),
-                    abs(config.get("end_learning_rate", 0.0)))
+        scale = max(
+            abs(config["initial_learning_rate"]),
+            abs(config.get("warmup_target") or 0.0),
+            abs(config.get("end_learning_rate", 0.0)),
+        )
     scalar = name == "CosineDecay" and config["warmup_target"] is not None
-    _assert_close(name, config, steps, _keras_values(keras, theirs, steps, scalar),
-                  [ours(s) for s in steps], _tolerances(name, config, steps, scale))
+    _assert_close(
+        name,
+        config,
+        steps,
+        _keras_values(keras, theirs, steps, scalar),
+        [ours(s) for s in steps],
+        _tolerances(name, config, steps, scale),
+    )
 
 
 @pytest.mark.parametrize(("name", "kw"), SERIAL_CONFIGS, ids=SERIAL_IDS)
@@ -551,8 +623,9 @@ def test_we_read_the_schedule_in_a_keras_optimizer_config(keras, ks, name, kw):
 
 
 def _params(cls: type) -> list[tuple[str, Any, Any]]:
-    return [(p.name, p.kind, p.default)
-            for p in inspect.signature(cls.__init__).parameters.values()]
+    return [
+        (p.name, p.kind, p.default) for p in inspect.signature(cls.__init__).parameters.values()
+    ]
 
 
 @pytest.mark.parametrize("name", CLASSES)
@@ -582,7 +655,9 @@ def test_attributes_keras_sets_exist_with_equal_values(ks, name, kw):
 
 
 def test_restarts_private_attributes_as_keras(ks):
-    ours, theirs = _pair(ks, "CosineDecayRestarts",
-                         dict(initial_learning_rate=0.1, first_decay_steps=10, t_mul=3.0,
-                              m_mul=0.5))
+    ours, theirs = _pair(
+        ks,
+        "CosineDecayRestarts",
+        dict(initial_learning_rate=0.1, first_decay_steps=10, t_mul=3.0, m_mul=0.5),
+    )
     assert (ours._t_mul, ours._m_mul) == (theirs._t_mul, theirs._m_mul) == (3.0, 0.5)

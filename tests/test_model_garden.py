@@ -294,8 +294,9 @@ def _landmarks(kind: str, f: dict[str, Any], w: int | None) -> list[float]:
     return marks
 
 
-def _steps(rng: random.Random, kind: str, f: dict[str, Any], w: int | None, hi: int,
-           n_random: int) -> list[int]:
+def _steps(
+    rng: random.Random, kind: str, f: dict[str, Any], w: int | None, hi: int, n_random: int
+) -> list[int]:
     steps = set(range(6))
     for mark in _landmarks(kind, f, w):
         steps.update(math.floor(mark) + d for d in (-2, -1, 0, 1, 2))
@@ -333,8 +334,14 @@ def _cases() -> list[Any]:
                 cfg["warmup"] = warmup
             w = warmup[warmup["type"]]["warmup_steps"] if warmup else None
             vector = warmup is None and kind in VECTOR_TYPES
-            steps = _steps(rng, kind, {**lmg.config.LR_FIELDS[kind], **f}, w, hi,
-                           n_random=100 if vector else 24)
+            steps = _steps(
+                rng,
+                kind,
+                {**lmg.config.LR_FIELDS[kind], **f},
+                w,
+                hi,
+                n_random=100 if vector else 24,
+            )
             tag = warmup["type"] if warmup else "none"
             cases.append(pytest.param(cfg, steps, vector, id=f"{kind}-{tag}-{i}"))
     return cases
@@ -372,8 +379,9 @@ def test_values_match_model_garden(mg, cfg, steps, vector):
     scale = _abs_scale(cfg, ours, compared)
     bad = [
         (s, m, o)
-        for s, m, o in zip(compared, mg_values(mg, theirs, compared, vector), our_values,
-                           strict=True)
+        for s, m, o in zip(
+            compared, mg_values(mg, theirs, compared, vector), our_values, strict=True
+        )
         if not abs(m - o) <= REL_TOL * (abs(o) + scale)  # also catches NaN
     ]
     assert not bad, f"{cfg}: (step, model garden, lrkit) at {len(bad)} steps: {bad[:5]}"
@@ -419,16 +427,28 @@ def test_sweep_covers_every_type_option_and_warmup():
     expected |= {f"{k} before offset" for k in ("stepwise", "exponential", "cosine")}
     expected |= {f"{k} large" for k in LR_TYPES}
     expected |= {"vector=True", "vector=False", "warmup_steps=0"}
-    expected |= {"exponential.staircase=True", "exponential.staircase=-",
-                 "polynomial.cycle=True", "polynomial.cycle=False"}
+    expected |= {
+        "exponential.staircase=True",
+        "exponential.staircase=-",
+        "polynomial.cycle=True",
+        "polynomial.cycle=False",
+    }
     assert expected <= seen, sorted(expected - seen)
 
 
 def test_model_garden_takes_a_vector_of_steps_where_used(mg):
     steps = [0, 3, 10, 17, 40, 99, 250]
     for kind, f in [
-        ("exponential", {"initial_learning_rate": 0.5, "decay_steps": 7, "decay_rate": 0.8,
-                         "staircase": True, "offset": 5}),
+        (
+            "exponential",
+            {
+                "initial_learning_rate": 0.5,
+                "decay_steps": 7,
+                "decay_rate": 0.8,
+                "staircase": True,
+                "offset": 5,
+            },
+        ),
         ("polynomial", {"initial_learning_rate": 0.5, "decay_steps": 7, "cycle": True}),
         ("cosine", {"initial_learning_rate": 0.5, "decay_steps": 70, "alpha": 0.1}),
         ("power", {"initial_learning_rate": 0.5}),
@@ -446,20 +466,23 @@ def test_model_garden_takes_a_vector_of_steps_where_used(mg):
 # -- 2. arrays ---------------------------------------------------------------------------------
 
 ARRAY_SCHEDULES = [
-    lmg.ExponentialDecayWithOffset(100, initial_learning_rate=0.1, decay_steps=30, decay_rate=0.5,
-                                   staircase=True),
+    lmg.ExponentialDecayWithOffset(
+        100, initial_learning_rate=0.1, decay_steps=30, decay_rate=0.5, staircase=True
+    ),
     lmg.PiecewiseConstantDecayWithOffset(7, boundaries=[10, 20.5], values=[0.3, 0.2, 0.1]),
     lmg.PolynomialDecayWithOffset(5, initial_learning_rate=0.2, decay_steps=40, cycle=True),
-    lmg.CosineDecayWithOffset(20, initial_learning_rate=0.2, decay_steps=40, alpha=0.1,
-                              warmup_target=0.5, warmup_steps=10),
+    lmg.CosineDecayWithOffset(
+        20, initial_learning_rate=0.2, decay_steps=40, alpha=0.1, warmup_target=0.5, warmup_steps=10
+    ),
     lmg.DirectPowerDecay(0.1, power=-0.5),
     lmg.PowerAndLinearDecay(0.1, 100, power=-0.5, linear_decay_fraction=0.3, offset=10),
     lmg.PowerDecayWithOffset(0.1, power=-0.5, offset=10, pre_offset_learning_rate=0.05),
     lmg.PowerDecayWithOffset(0.1, power=2.0, offset=3, pre_offset_learning_rate=5.0),
     lmg.StepCosineDecayWithOffset([0, 30, 70], [0.3, 0.2, 0.1], offset=10),
     lmg.StepCosineDecayWithOffset([2.5, 30], [0.3, 0.2]),
-    lmg.LinearWarmup(lmg.CosineDecayWithOffset(20, initial_learning_rate=0.2, decay_steps=40),
-                     20, 0.01),
+    lmg.LinearWarmup(
+        lmg.CosineDecayWithOffset(20, initial_learning_rate=0.2, decay_steps=40), 20, 0.01
+    ),
     lmg.PolynomialWarmUp(lmg.DirectPowerDecay(0.1, -0.5), 30, power=2.0),
     lmg.LinearWarmup(0.1, 15, 0.0),
 ]
@@ -490,13 +513,16 @@ def test_arrays_match_python_numbers(sched, backend):
 # -- 3. the classes used directly ---------------------------------------------------------------
 
 OFFSET_CLASSES = {
-    "ExponentialDecayWithOffset": dict(initial_learning_rate=0.3, decay_steps=25, decay_rate=0.7,
-                                       staircase=False),
+    "ExponentialDecayWithOffset": dict(
+        initial_learning_rate=0.3, decay_steps=25, decay_rate=0.7, staircase=False
+    ),
     "PiecewiseConstantDecayWithOffset": dict(boundaries=[10, 40], values=[0.3, 0.2, 0.1]),
-    "PolynomialDecayWithOffset": dict(initial_learning_rate=0.3, decay_steps=50,
-                                      end_learning_rate=0.01, power=2.0, cycle=True),
-    "CosineDecayWithOffset": dict(initial_learning_rate=0.1, decay_steps=50, alpha=0.1,
-                                  warmup_target=0.3, warmup_steps=20),
+    "PolynomialDecayWithOffset": dict(
+        initial_learning_rate=0.3, decay_steps=50, end_learning_rate=0.01, power=2.0, cycle=True
+    ),
+    "CosineDecayWithOffset": dict(
+        initial_learning_rate=0.1, decay_steps=50, alpha=0.1, warmup_target=0.3, warmup_steps=20
+    ),
 }
 
 
@@ -520,16 +546,24 @@ def _direct_pairs(mg: Any) -> list[tuple[Any, Any]]:
         (L.DirectPowerDecay(0.1), lmg.DirectPowerDecay(0.1)),  # the class default power 1.0
         (L.PowerAndLinearDecay(0.1, 100), lmg.PowerAndLinearDecay(0.1, 100)),
         (L.PowerDecayWithOffset(0.1, offset=10), lmg.PowerDecayWithOffset(0.1, offset=10)),
-        (L.StepCosineDecayWithOffset([0, 50], [0.2, 0.1], offset=4),
-         lmg.StepCosineDecayWithOffset([0, 50], [0.2, 0.1], offset=4)),
+        (
+            L.StepCosineDecayWithOffset([0, 50], [0.2, 0.1], offset=4),
+            lmg.StepCosineDecayWithOffset([0, 50], [0.2, 0.1], offset=4),
+        ),
         (L.LinearWarmup(0.1, 10, 0.01), lmg.LinearWarmup(0.1, 10, 0.01)),
         (L.PolynomialWarmUp(0.1, 10), lmg.PolynomialWarmUp(0.1, 10)),
-        (L.LinearWarmup(L.ExponentialDecayWithOffset(offset=20, **exp), 20, 0.0),
-         lmg.LinearWarmup(lmg.ExponentialDecayWithOffset(20, **exp), 20, 0.0)),
-        (L.PolynomialWarmUp(L.PowerDecayWithOffset(0.1, -0.5, 5, 0.5), 30, 0.5),
-         lmg.PolynomialWarmUp(lmg.PowerDecayWithOffset(0.1, -0.5, 5, 0.5), 30, 0.5)),
-        (L.LinearWarmup(L.PolynomialWarmUp(0.1, 5), 3, 0.2),
-         lmg.LinearWarmup(lmg.PolynomialWarmUp(0.1, 5), 3, 0.2)),
+        (
+            L.LinearWarmup(L.ExponentialDecayWithOffset(offset=20, **exp), 20, 0.0),
+            lmg.LinearWarmup(lmg.ExponentialDecayWithOffset(20, **exp), 20, 0.0),
+        ),
+        (
+            L.PolynomialWarmUp(L.PowerDecayWithOffset(0.1, -0.5, 5, 0.5), 30, 0.5),
+            lmg.PolynomialWarmUp(lmg.PowerDecayWithOffset(0.1, -0.5, 5, 0.5), 30, 0.5),
+        ),
+        (
+            L.LinearWarmup(L.PolynomialWarmUp(0.1, 5), 3, 0.2),
+            lmg.LinearWarmup(lmg.PolynomialWarmUp(0.1, 5), 3, 0.2),
+        ),
     ]
 
 
@@ -575,8 +609,10 @@ def test_every_model_garden_schedule_class_is_here(mg):
     tf_keras = require("tf_keras")
     base = tf_keras.optimizers.schedules.LearningRateSchedule
     theirs = {
-        n for n, obj in vars(mg.lr_schedule).items()
-        if isinstance(obj, type) and issubclass(obj, base)
+        n
+        for n, obj in vars(mg.lr_schedule).items()
+        if isinstance(obj, type)
+        and issubclass(obj, base)
         and obj.__module__ == mg.lr_schedule.__name__
     } | {n for n in vars(mg.lr_schedule) if n.endswith("WithOffset")}
     assert theirs == {n for n in lmg.__all__ if n[0].isupper()}

@@ -39,11 +39,11 @@ def _build(mg: Any, cfg: dict[str, Any]) -> Any:
 
 
 OFFSET_KW = {
-    "ExponentialDecayWithOffset": dict(initial_learning_rate=1.0, decay_steps=100,
-                                       decay_rate=0.5),
+    "ExponentialDecayWithOffset": dict(initial_learning_rate=1.0, decay_steps=100, decay_rate=0.5),
     "PiecewiseConstantDecayWithOffset": dict(boundaries=[50, 150], values=[1.0, 0.5, 0.1]),
-    "PolynomialDecayWithOffset": dict(initial_learning_rate=1.0, decay_steps=100,
-                                      end_learning_rate=0.0),
+    "PolynomialDecayWithOffset": dict(
+        initial_learning_rate=1.0, decay_steps=100, end_learning_rate=0.0
+    ),
     "CosineDecayWithOffset": dict(initial_learning_rate=1.0, decay_steps=100),
 }
 
@@ -61,8 +61,10 @@ def test_mg_with_offset_get_config_drops_offset(mg, name):
 
     ours = getattr(lmg, name)(offset, **kw)
     assert ours.get_config()["offset"] == offset
-    for copy in (lrkit.deserialize(lrkit.serialize(ours)), type(ours).from_config(
-            ours.get_config())):
+    for copy in (
+        lrkit.deserialize(lrkit.serialize(ours)),
+        type(ours).from_config(ours.get_config()),
+    ):
         assert copy == ours
         assert copy(step) == ours(step) == pytest.approx(_f(theirs(step)), rel=1e-6)
 
@@ -112,9 +114,15 @@ def test_mg_step_cosine_before_offset_is_mirrored(mg):
 def test_mg_warmup_shorter_than_the_offset_rises_to_the_wrong_rate(mg):
     # a config Model Garden accepts: the warmup ends at step 100, the decay starts at 500
     cfg = {
-        "learning_rate": {"type": "exponential", "exponential": {
-            "initial_learning_rate": 1.0, "decay_steps": 100, "decay_rate": 0.5,
-            "offset": 500}},
+        "learning_rate": {
+            "type": "exponential",
+            "exponential": {
+                "initial_learning_rate": 1.0,
+                "decay_steps": 100,
+                "decay_rate": 0.5,
+                "offset": 500,
+            },
+        },
         "warmup": {"type": "linear", "linear": {"warmup_steps": 100}},
     }
     theirs, ours = _build(mg, cfg), lrkit.from_model_garden(cfg)
@@ -165,17 +173,25 @@ def test_mg_polynomial_warmup_config_cannot_be_rebuilt(mg):
     "lr",
     [
         {"type": "cosine", "cosine": {"initial_learning_rate": 0.1, "decay_steps": 1000}},
-        {"type": "exponential", "exponential": {"initial_learning_rate": 0.1,
-                                                "decay_steps": 100, "decay_rate": 0.5}},
+        {
+            "type": "exponential",
+            "exponential": {"initial_learning_rate": 0.1, "decay_steps": 100, "decay_rate": 0.5},
+        },
         {"type": "stepwise", "stepwise": {"boundaries": [100, 200], "values": [0.3, 0.2, 0.1]}},
         {"type": "polynomial", "polynomial": {"initial_learning_rate": 0.1, "decay_steps": 500}},
         {"type": "power", "power": {"initial_learning_rate": 0.1}},
-        {"type": "power_linear", "power_linear": {"initial_learning_rate": 0.1,
-                                                  "total_decay_steps": 900}},
-        {"type": "power_with_offset", "power_with_offset": {"initial_learning_rate": 0.1,
-                                                            "offset": 20}},
-        {"type": "step_cosine_with_offset", "step_cosine_with_offset": {
-            "boundaries": [0, 300], "values": [0.1, 0.05]}},
+        {
+            "type": "power_linear",
+            "power_linear": {"initial_learning_rate": 0.1, "total_decay_steps": 900},
+        },
+        {
+            "type": "power_with_offset",
+            "power_with_offset": {"initial_learning_rate": 0.1, "offset": 20},
+        },
+        {
+            "type": "step_cosine_with_offset",
+            "step_cosine_with_offset": {"boundaries": [0, 300], "values": [0.1, 0.05]},
+        },
         {"type": "constant", "constant": {"learning_rate": 0.1}},
     ],
     ids=lambda lr: lr["type"],
@@ -194,8 +210,9 @@ def test_we_read_model_garden_warmup_configs(mg, kind, lr):
 def test_model_garden_warmup_config_with_ambiguous_keys_is_refused(mg):
     """Without a class, ExponentialDecay's keys are also InverseTimeDecay's: with Model
     Garden's default name (None) nothing tells them apart, so lrkit refuses to guess."""
-    inner = mg.L.ExponentialDecayWithOffset(initial_learning_rate=1.0, decay_steps=100,
-                                            decay_rate=0.5)
+    inner = mg.L.ExponentialDecayWithOffset(
+        initial_learning_rate=1.0, decay_steps=100, decay_rate=0.5
+    )
     config = mg.L.LinearWarmup(inner, 10, 0.0).get_config()
     with pytest.raises(ValueError, match="ExponentialDecayWithOffset, InverseTimeDecay"):
         lmg.LinearWarmup.from_config(config)
@@ -207,8 +224,10 @@ def test_model_garden_warmup_config_has_already_lost_the_offset(mg):
     """Model Garden's warmup config of a schedule with an offset holds no offset (bug 1):
     lrkit reads what is there, offset 0. lrkit's own config keeps it."""
     cfg = {
-        "learning_rate": {"type": "cosine", "cosine": {
-            "initial_learning_rate": 0.1, "decay_steps": 1000, "offset": 100}},
+        "learning_rate": {
+            "type": "cosine",
+            "cosine": {"initial_learning_rate": 0.1, "decay_steps": 1000, "offset": 100},
+        },
         "warmup": {"type": "linear", "linear": {"warmup_steps": 100}},
     }
     read = lmg.LinearWarmup.from_config(_build(mg, cfg).get_config())
@@ -268,14 +287,26 @@ def test_mg_rounds_the_step_to_float32(mg):
     [
         ("LinearWarmup", (0.1, -5, 0.0), {}, "warmup_steps"),
         ("PolynomialWarmUp", (0.1, 10), {"power": -1.0}, "power"),
-        ("PowerAndLinearDecay", (0.1, 100), {"linear_decay_fraction": 1.5},
-         "linear_decay_fraction"),
+        (
+            "PowerAndLinearDecay",
+            (0.1, 100),
+            {"linear_decay_fraction": 1.5},
+            "linear_decay_fraction",
+        ),
         ("PowerAndLinearDecay", (0.1, -100), {}, "total_decay_steps"),
         ("StepCosineDecayWithOffset", ([0, 200, 100], [0.3, 0.2, 0.1]), {}, "boundaries"),
-        ("PiecewiseConstantDecayWithOffset", (), {"boundaries": [20, 10],
-                                                  "values": [0.3, 0.2, 0.1]}, "boundaries"),
-        ("ExponentialDecayWithOffset", (), {"initial_learning_rate": 0.1, "decay_steps": 0,
-                                            "decay_rate": 0.5}, "decay_steps"),
+        (
+            "PiecewiseConstantDecayWithOffset",
+            (),
+            {"boundaries": [20, 10], "values": [0.3, 0.2, 0.1]},
+            "boundaries",
+        ),
+        (
+            "ExponentialDecayWithOffset",
+            (),
+            {"initial_learning_rate": 0.1, "decay_steps": 0, "decay_rate": 0.5},
+            "decay_steps",
+        ),
         ("DirectPowerDecay", (float("nan"),), {}, "initial_learning_rate"),
     ],
 )

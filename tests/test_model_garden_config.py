@@ -57,8 +57,10 @@ def _close(theirs: list[float], ours: list[float]) -> bool:
 
 
 COSINE = {
-    "learning_rate": {"type": "cosine", "cosine": {
-        "initial_learning_rate": 0.1, "decay_steps": 1000, "alpha": 0.01, "offset": 100}},
+    "learning_rate": {
+        "type": "cosine",
+        "cosine": {"initial_learning_rate": 0.1, "decay_steps": 1000, "alpha": 0.01, "offset": 100},
+    },
     "warmup": {"type": "linear", "linear": {"warmup_steps": 100, "warmup_learning_rate": 0.001}},
 }
 
@@ -67,8 +69,10 @@ COSINE = {
 
 
 def test_types_fields_and_defaults_equal_model_garden(mg):
-    for one_of, table in ((mg.opt_cfg.LrConfig, LR_FIELDS), (mg.opt_cfg.WarmupConfig,
-                                                              WARMUP_FIELDS)):
+    for one_of, table in (
+        (mg.opt_cfg.LrConfig, LR_FIELDS),
+        (mg.opt_cfg.WarmupConfig, WARMUP_FIELDS),
+    ):
         sections = [f for f in dataclasses.fields(one_of) if f.name != "type"]
         assert [f.name for f in sections] == list(table)
         for f in sections:
@@ -145,23 +149,40 @@ def test_json_file(tmp_path):
 
 
 def test_model_garden_defaults_fill_missing_fields(mg):
-    cfg = {"learning_rate": {"type": "power_with_offset",
-                             "power_with_offset": {"initial_learning_rate": 0.1, "offset": 10}},
-           "warmup": {"type": "polynomial", "polynomial": {"warmup_steps": 20}}}
+    cfg = {
+        "learning_rate": {
+            "type": "power_with_offset",
+            "power_with_offset": {"initial_learning_rate": 0.1, "offset": 10},
+        },
+        "warmup": {"type": "polynomial", "polynomial": {"warmup_steps": 20}},
+    }
     ours = lrkit.from_model_garden(cfg)
     inner = ours.after_warmup_lr_sched
     assert (inner.power, inner.pre_offset_learning_rate, inner.name) == (
-        -0.5, 1.0e6, "PowerDecayWithOffset")
+        -0.5,
+        1.0e6,
+        "PowerDecayWithOffset",
+    )
     assert (ours.power, ours.name) == (1, "polynomial")
     assert _close(_values(_build(mg, cfg)), _values(ours))
     # `constant` alone is lrkit's Constant; inside a warmup, the number (as Model Garden)
     assert lrkit.from_model_garden({"learning_rate": {"type": "constant"}}) == lrkit.Constant(0.1)
-    warm = lrkit.from_model_garden({"learning_rate": {"type": "constant"},
-                                    "warmup": {"type": "linear", "linear": {"warmup_steps": 5}}})
+    warm = lrkit.from_model_garden(
+        {
+            "learning_rate": {"type": "constant"},
+            "warmup": {"type": "linear", "linear": {"warmup_steps": 5}},
+        }
+    )
     assert warm.after_warmup_lr_sched == 0.1
     # exponential's staircase defaults to None in Model Garden: False
-    exp = lrkit.from_model_garden({"learning_rate": {"type": "exponential", "exponential": {
-        "initial_learning_rate": 1.0, "decay_steps": 10, "decay_rate": 0.5}}})
+    exp = lrkit.from_model_garden(
+        {
+            "learning_rate": {
+                "type": "exponential",
+                "exponential": {"initial_learning_rate": 1.0, "decay_steps": 10, "decay_rate": 0.5},
+            }
+        }
+    )
     assert exp.staircase is False and exp(15) == 0.5**1.5
 
 
@@ -171,42 +192,92 @@ def test_model_garden_defaults_fill_missing_fields(mg):
 @pytest.mark.parametrize(
     ("config", "error", "match"),
     [
-        ({"learning_rate": {"type": "cosine_decay"}}, ValueError,
-         r"Unknown learning_rate type 'cosine_decay'\. Allowed: 'constant', 'stepwise', "
-         r"'exponential', 'polynomial', 'cosine', 'power', 'power_linear', 'power_with_offset', "
-         r"'step_cosine_with_offset'"),
-        ({"learning_rate": {"type": "constant"}, "warmup": {"type": "cosine"}}, ValueError,
-         r"Unknown warmup type 'cosine'\. Allowed: 'linear', 'polynomial'"),
-        ({"learning_rate": {"type": "cosine", "cosine": {"initial_learning_rate": 0.1,
-                                                         "decay_step": 10}}},
-         ValueError, r"Unknown key 'decay_step' in `learning_rate.cosine`\. Allowed: 'name', "
-                     r"'initial_learning_rate', 'decay_steps', 'alpha', 'offset'"),
-        ({"learning_rate": {"type": "constant", "cosinus": {}}}, ValueError,
-         r"Unknown key 'cosinus' in `learning_rate`\. Allowed: 'type', 'constant'"),
+        (
+            {"learning_rate": {"type": "cosine_decay"}},
+            ValueError,
+            r"Unknown learning_rate type 'cosine_decay'\. Allowed: 'constant', 'stepwise', "
+            r"'exponential', 'polynomial', 'cosine', 'power', 'power_linear', 'power_with_offset', "
+            r"'step_cosine_with_offset'",
+        ),
+        (
+            {"learning_rate": {"type": "constant"}, "warmup": {"type": "cosine"}},
+            ValueError,
+            r"Unknown warmup type 'cosine'\. Allowed: 'linear', 'polynomial'",
+        ),
+        (
+            {
+                "learning_rate": {
+                    "type": "cosine",
+                    "cosine": {"initial_learning_rate": 0.1, "decay_step": 10},
+                }
+            },
+            ValueError,
+            r"Unknown key 'decay_step' in `learning_rate.cosine`\. Allowed: 'name', "
+            r"'initial_learning_rate', 'decay_steps', 'alpha', 'offset'",
+        ),
+        (
+            {"learning_rate": {"type": "constant", "cosinus": {}}},
+            ValueError,
+            r"Unknown key 'cosinus' in `learning_rate`\. Allowed: 'type', 'constant'",
+        ),
         # Model Garden keeps unknown keys of sections not selected; lrkit refuses them too
-        ({"learning_rate": {"type": "constant", "cosine": {"decay_step": 10}}}, ValueError,
-         r"Unknown key 'decay_step' in `learning_rate.cosine`"),
-        ({"learning_rate": {"type": "constant"}, "warmup": {"type": "linear",
-                                                            "linear": {"steps": 5}}},
-         ValueError, r"Unknown key 'steps' in `warmup.linear`\. Allowed: 'name', "
-                     r"'warmup_learning_rate', 'warmup_steps'"),
-        ({"learning_rate": {"type": "constant"}, "optimiser": {}}, ValueError,
-         r"Unknown key 'optimiser' in a Model Garden optimization config\. Allowed: "
-         r"'optimizer', 'ema', 'learning_rate', 'warmup'"),
-        ({"optimizer": {"type": "sgd"}}, ValueError,
-         r"Learning rate type must be specified: set `learning_rate.type` to one of "
-         r"'constant', "),
-        ({"learning_rate": {"type": "cosine", "cosine": {"initial_learning_rate": 0.1}}},
-         ValueError, r"`learning_rate.cosine.decay_steps` is required"),
-        ({"learning_rate": {"type": "constant"}, "warmup": {"type": "linear"}}, ValueError,
-         r"`warmup.linear.warmup_steps` is required"),
-        ({"learning_rate": {"type": "cosine", "cosine": {"initial_learning_rate": 0.1,
-                                                         "decay_steps": 0}}},
-         ValueError, r"`learning_rate.cosine`: Argument `decay_steps` must be > 0\. "
-                     r"Received: decay_steps=0\."),
-        ({"learning_rate": {"type": "stepwise", "stepwise": {"boundaries": [1],
-                                                             "values": ["a", 2]}}},
-         TypeError, r"`learning_rate.stepwise`: Argument `values\[0\]` must be a real number"),
+        (
+            {"learning_rate": {"type": "constant", "cosine": {"decay_step": 10}}},
+            ValueError,
+            r"Unknown key 'decay_step' in `learning_rate.cosine`",
+        ),
+        (
+            {
+                "learning_rate": {"type": "constant"},
+                "warmup": {"type": "linear", "linear": {"steps": 5}},
+            },
+            ValueError,
+            r"Unknown key 'steps' in `warmup.linear`\. Allowed: 'name', "
+            r"'warmup_learning_rate', 'warmup_steps'",
+        ),
+        (
+            {"learning_rate": {"type": "constant"}, "optimiser": {}},
+            ValueError,
+            r"Unknown key 'optimiser' in a Model Garden optimization config\. Allowed: "
+            r"'optimizer', 'ema', 'learning_rate', 'warmup'",
+        ),
+        (
+            {"optimizer": {"type": "sgd"}},
+            ValueError,
+            r"Learning rate type must be specified: set `learning_rate.type` to one of "
+            r"'constant', ",
+        ),
+        (
+            {"learning_rate": {"type": "cosine", "cosine": {"initial_learning_rate": 0.1}}},
+            ValueError,
+            r"`learning_rate.cosine.decay_steps` is required",
+        ),
+        (
+            {"learning_rate": {"type": "constant"}, "warmup": {"type": "linear"}},
+            ValueError,
+            r"`warmup.linear.warmup_steps` is required",
+        ),
+        (
+            {
+                "learning_rate": {
+                    "type": "cosine",
+                    "cosine": {"initial_learning_rate": 0.1, "decay_steps": 0},
+                }
+            },
+            ValueError,
+            r"`learning_rate.cosine`: Argument `decay_steps` must be > 0\. "
+            r"Received: decay_steps=0\.",
+        ),
+        (
+            {
+                "learning_rate": {
+                    "type": "stepwise",
+                    "stepwise": {"boundaries": [1], "values": ["a", 2]},
+                }
+            },
+            TypeError,
+            r"`learning_rate.stepwise`: Argument `values\[0\]` must be a real number",
+        ),
         ({"learning_rate": {"type": 3}}, ValueError, r"Unknown learning_rate type 3"),
         ({"learning_rate": ["cosine"]}, TypeError, r"`learning_rate` must be a dict"),
         (["learning_rate"], TypeError, r"must be a dict"),
@@ -256,17 +327,28 @@ def _model_garden_right(schedule: Any, step: int) -> bool:
 def test_to_model_garden_writes_every_field_and_no_warmup_explicitly():
     cfg = lrkit.to_model_garden(lmg.PowerDecayWithOffset(0.1, offset=5))
     assert cfg == {
-        "learning_rate": {"type": "power_with_offset", "power_with_offset": {
-            "name": "PowerDecayWithOffset", "initial_learning_rate": 0.1, "power": 1.0,
-            "offset": 5, "pre_offset_learning_rate": 1.0e6}},
+        "learning_rate": {
+            "type": "power_with_offset",
+            "power_with_offset": {
+                "name": "PowerDecayWithOffset",
+                "initial_learning_rate": 0.1,
+                "power": 1.0,
+                "offset": 5,
+                "pre_offset_learning_rate": 1.0e6,
+            },
+        },
         "warmup": {"type": None},
     }
     warm = lrkit.to_model_garden(lmg.LinearWarmup(0.2, 10, 0.0))
     assert warm == {
-        "learning_rate": {"type": "constant", "constant": {"name": "Constant",
-                                                           "learning_rate": 0.2}},
-        "warmup": {"type": "linear", "linear": {"name": "linear", "warmup_learning_rate": 0.0,
-                                                "warmup_steps": 10}},
+        "learning_rate": {
+            "type": "constant",
+            "constant": {"name": "Constant", "learning_rate": 0.2},
+        },
+        "warmup": {
+            "type": "linear",
+            "linear": {"name": "linear", "warmup_learning_rate": 0.0, "warmup_steps": 10},
+        },
     }
 
 
@@ -296,8 +378,10 @@ def test_to_model_garden_of_lrkit_keras_schedules(mg, schedule, kind):
         (lrkit.CosineDecayRestarts(0.1, 100), "CosineDecayRestarts has no Model Garden form"),
         (lrkit.CosineDecay(0.1, 100, warmup_target=0.5, warmup_steps=10), "warmup_target"),
         (lrkit.Warmup(lrkit.CosineDecay(0.1, 100), 10), "Warmup has no Model Garden form"),
-        (lmg.LinearWarmup(lmg.LinearWarmup(0.1, 5, 0.0), 5, 0.0),
-         "LinearWarmup has no Model Garden form"),
+        (
+            lmg.LinearWarmup(lmg.LinearWarmup(0.1, 5, 0.0), 5, 0.0),
+            "LinearWarmup has no Model Garden form",
+        ),
         (lmg.PolynomialWarmUp(lambda step: 0.1, 5), "function has no Model Garden form"),
     ],
 )
@@ -309,18 +393,21 @@ def test_to_model_garden_refuses_what_model_garden_cannot_express(schedule, matc
 # -- 5. serialization of the classes ----------------------------------------------------------
 
 SCHEDULES = [
-    lmg.ExponentialDecayWithOffset(100, initial_learning_rate=0.1, decay_steps=30,
-                                   decay_rate=0.5, staircase=True),
+    lmg.ExponentialDecayWithOffset(
+        100, initial_learning_rate=0.1, decay_steps=30, decay_rate=0.5, staircase=True
+    ),
     lmg.PiecewiseConstantDecayWithOffset(7, boundaries=[10, 20.5], values=[0.3, 0.2, 0.1]),
     lmg.PolynomialDecayWithOffset(-5, initial_learning_rate=0.2, decay_steps=40, cycle=True),
-    lmg.CosineDecayWithOffset(20, initial_learning_rate=0.2, decay_steps=40,
-                              warmup_target=0.5, warmup_steps=10, name="c"),
+    lmg.CosineDecayWithOffset(
+        20, initial_learning_rate=0.2, decay_steps=40, warmup_target=0.5, warmup_steps=10, name="c"
+    ),
     lmg.DirectPowerDecay(0.1, power=-0.5),
     lmg.PowerAndLinearDecay(0.1, 100, power=-0.5, linear_decay_fraction=0.3, offset=10),
     lmg.PowerDecayWithOffset(0.1, power=-0.5, offset=10, pre_offset_learning_rate=0.05),
     lmg.StepCosineDecayWithOffset([0, 30, 70], [0.3, 0.2, 0.1], offset=10),
-    lmg.LinearWarmup(lmg.CosineDecayWithOffset(20, initial_learning_rate=0.2, decay_steps=40),
-                     20, 0.01, name="w"),
+    lmg.LinearWarmup(
+        lmg.CosineDecayWithOffset(20, initial_learning_rate=0.2, decay_steps=40), 20, 0.01, name="w"
+    ),
     lmg.PolynomialWarmUp(lmg.LinearWarmup(lrkit.InverseTimeDecay(0.1, 10, 0.5), 5, 0.0), 30),
     lmg.LinearWarmup(0.1, 15, 0.0),
     lmg.PolynomialWarmUp(lrkit.Warmup(lrkit.ExponentialDecay(0.1, 10, 0.9), 3), 6, 0.5),
@@ -359,10 +446,13 @@ def test_deserialize_reads_model_garden_warmup_form(mg):
 def test_spec_names_the_model_garden_classes():
     from lrkit.spec import parse_spec
 
-    s = parse_spec("LinearWarmup(CosineDecayWithOffset(100, initial_learning_rate=0.1, "
-                   "decay_steps=1000), 100, 0.0)")
+    s = parse_spec(
+        "LinearWarmup(CosineDecayWithOffset(100, initial_learning_rate=0.1, "
+        "decay_steps=1000), 100, 0.0)"
+    )
     assert s == lmg.LinearWarmup(
-        lmg.CosineDecayWithOffset(100, initial_learning_rate=0.1, decay_steps=1000), 100, 0.0)
+        lmg.CosineDecayWithOffset(100, initial_learning_rate=0.1, decay_steps=1000), 100, 0.0
+    )
 
 
 # -- 6. imports ---------------------------------------------------------------------------------
@@ -370,8 +460,7 @@ def test_spec_names_the_model_garden_classes():
 
 def _modules_after(code: str) -> list[str]:
     probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -50,8 +50,12 @@ def lerp(mp, a, b, num, den):
 
 
 def ref_linear(mp, kw, t):
-    i, e, steps, begin = kw["initial_learning_rate"], kw["end_learning_rate"], kw[
-        "transition_steps"], kw.get("transition_begin", 0)
+    i, e, steps, begin = (
+        kw["initial_learning_rate"],
+        kw["end_learning_rate"],
+        kw["transition_steps"],
+        kw.get("transition_begin", 0),
+    )
     if t < begin:
         return M(mp, i)
     if steps == 0 or t >= begin + steps:
@@ -116,16 +120,20 @@ def ref_wsd(mp, kw, t):
     start = lo if start is None else M(mp, start)
     if t < w:
         x = M(mp, F(t) / w)
-        g = {"linear": x, "cosine": (1 - mp.cos(mp.pi * x)) / 2,
-             "1-sqrt": 1 - mp.sqrt(1 - x)}[kw.get("warmup_shape", "linear")]
+        g = {"linear": x, "cosine": (1 - mp.cos(mp.pi * x)) / 2, "1-sqrt": 1 - mp.sqrt(1 - x)}[
+            kw.get("warmup_shape", "linear")
+        ]
         return start + (peak - start) * g
     if t < w + s:
         return peak
     if t < w + s + d:
         x = M(mp, (F(t) - w - s) / d)
         c = kw.get("waves", 0.5)
-        h = {"linear": 1 - x, "cosine": (1 + mp.cos(2 * mp.pi * c * x)) / 2,
-             "1-sqrt": 1 - mp.sqrt(x)}[kw.get("decay_shape", "cosine")]
+        h = {
+            "linear": 1 - x,
+            "cosine": (1 + mp.cos(2 * mp.pi * c * x)) / 2,
+            "1-sqrt": 1 - mp.sqrt(x),
+        }[kw.get("decay_shape", "cosine")]
         return lo + (peak - lo) * h
     return lo
 
@@ -137,12 +145,18 @@ def ref_one_cycle(mp, kw, t):
     lowest = initial / kw.get("final_div_factor", 1e4)
     if kw.get("convention", "torch") == "torch":
         peak, end = pct * total - 1, total - 1
-        second = 2 * peak if kw.get("pct_final") is None else (
-            Fraction(str(kw["pct_final"])) * total - 1)
+        second = (
+            2 * peak
+            if kw.get("pct_final") is None
+            else (Fraction(str(kw["pct_final"])) * total - 1)
+        )
     else:
         peak, end = Fraction(int(pct * total)), total
-        second = 2 * peak if kw.get("pct_final") is None else Fraction(
-            int(Fraction(str(kw["pct_final"])) * total))
+        second = (
+            2 * peak
+            if kw.get("pct_final") is None
+            else Fraction(int(Fraction(str(kw["pct_final"])) * total))
+        )
     points = ([(0, initial)] if peak > 0 else []) + [(peak, top)]
     if kw.get("three_phase"):
         points.append((second, initial))
@@ -153,11 +167,14 @@ def ref_one_cycle(mp, kw, t):
 def ref_cyclic(mp, kw, t):
     up = F(kw.get("step_size_up", 2000))
     down = F(kw["step_size_down"]) if kw.get("step_size_down") is not None else up
-    q = (F(t) // (up + down))
+    q = F(t) // (up + down)
     r = F(t) - q * (up + down)
     s = r / up if r <= up else (up + down - r) / down
-    amp = {"triangular": M(mp, 1), "triangular2": M(mp, 2) ** -int(q),
-           "exp_range": M(mp, kw.get("gamma", 1.0)) ** t}[kw.get("mode", "triangular")]
+    amp = {
+        "triangular": M(mp, 1),
+        "triangular2": M(mp, 2) ** -int(q),
+        "exp_range": M(mp, kw.get("gamma", 1.0)) ** t,
+    }[kw.get("mode", "triangular")]
     base = M(mp, kw["base_learning_rate"])
     return base + (M(mp, kw["max_learning_rate"]) - base) * M(mp, s) * amp
 
@@ -215,8 +232,7 @@ def ref_cosine_cycles(mp, kw, t):
 
 def ref_tanh(mp, kw, t):
     lb, ub = M(mp, kw.get("lb", -7.0)), M(mp, kw.get("ub", 3.0))
-    return _timm(mp, dict(kw, _kind="tanh"), t,
-                 lambda x: (1 - mp.tanh(lb * (1 - x) + ub * x)) / 2)
+    return _timm(mp, dict(kw, _kind="tanh"), t, lambda x: (1 - mp.tanh(lb * (1 - x) + ub * x)) / 2)
 
 
 def _warm(mp, kw, t, after):
@@ -249,16 +265,23 @@ def _steps(rng, hi=3000):
 
 
 def gen_linear(rng):
-    return dict(initial_learning_rate=_rate(rng), end_learning_rate=_rate(rng),
-                transition_steps=rng.choice([0, _steps(rng)]),
-                transition_begin=rng.choice([0, 0, _steps(rng)]))
+    return dict(
+        initial_learning_rate=_rate(rng),
+        end_learning_rate=_rate(rng),
+        transition_steps=rng.choice([0, _steps(rng)]),
+        transition_begin=rng.choice([0, 0, _steps(rng)]),
+    )
 
 
 def gen_polynomial(rng):
-    return dict(initial_learning_rate=_rate(rng), decay_steps=_steps(rng),
-                end_learning_rate=rng.choice([0.0, 1e-5]),
-                power=rng.choice([1.0, 2.0, 0.5, 3.3]), warmup_steps=rng.choice([0, 10, 250]),
-                warmup_learning_rate=rng.choice([0.0, 1e-5]))
+    return dict(
+        initial_learning_rate=_rate(rng),
+        decay_steps=_steps(rng),
+        end_learning_rate=rng.choice([0.0, 1e-5]),
+        power=rng.choice([1.0, 2.0, 0.5, 3.3]),
+        warmup_steps=rng.choice([0, 10, 250]),
+        warmup_learning_rate=rng.choice([0.0, 1e-5]),
+    )
 
 
 def gen_piecewise_linear(rng):
@@ -268,21 +291,27 @@ def gen_piecewise_linear(rng):
         xs = [x + 0.5 for x in xs]
     if n > 2 and rng.random() < 0.5:
         xs[2] = xs[1]  # a jump
-    return dict(knots=[(x, _rate(rng)) for x in xs],
-                interpolation=rng.choice(["linear", "cosine"]))
+    return dict(knots=[(x, _rate(rng)) for x in xs], interpolation=rng.choice(["linear", "cosine"]))
 
 
 def gen_inverse_sqrt(rng):
-    return dict(initial_learning_rate=_rate(rng), warmup_steps=rng.choice([0, 1, 100, 4000]),
-                timescale=rng.choice([None, 7, 10_000]))
+    return dict(
+        initial_learning_rate=_rate(rng),
+        warmup_steps=rng.choice([0, 1, 100, 4000]),
+        timescale=rng.choice([None, 7, 10_000]),
+    )
 
 
 def gen_wsd(rng):
     total = rng.randint(10, 5000)
-    kw: dict = dict(initial_learning_rate=_rate(rng), total_steps=total,
-                    warmup_shape=rng.choice(["linear", "cosine", "1-sqrt"]),
-                    decay_shape=rng.choice(["linear", "cosine", "1-sqrt"]),
-                    alpha=rng.choice([0.0, 0.1]), waves=rng.choice([0.5, 0.5, 1.0]))
+    kw: dict = dict(
+        initial_learning_rate=_rate(rng),
+        total_steps=total,
+        warmup_shape=rng.choice(["linear", "cosine", "1-sqrt"]),
+        decay_shape=rng.choice(["linear", "cosine", "1-sqrt"]),
+        alpha=rng.choice([0.0, 0.1]),
+        waves=rng.choice([0.5, 0.5, 1.0]),
+    )
     if rng.random() < 0.5:
         kw["warmup_fraction"] = rng.choice([0.0, 0.01, 0.07, 0.1])
         kw["decay_fraction"] = rng.choice([0.1, 0.2, 0.33])
@@ -296,11 +325,15 @@ def gen_wsd(rng):
 
 def gen_one_cycle(rng):
     convention = rng.choice(["torch", "optax"])
-    kw: dict = dict(max_learning_rate=_rate(rng), total_steps=rng.randint(5, 5000),
-                    pct_start=rng.choice([0.3, 0.25, 0.29, 0.1]),
-                    anneal_strategy=rng.choice(["cos", "linear"]),
-                    div_factor=rng.choice([25.0, 10.0]), final_div_factor=rng.choice([1e4, 5.0]),
-                    convention=convention)
+    kw: dict = dict(
+        max_learning_rate=_rate(rng),
+        total_steps=rng.randint(5, 5000),
+        pct_start=rng.choice([0.3, 0.25, 0.29, 0.1]),
+        anneal_strategy=rng.choice(["cos", "linear"]),
+        div_factor=rng.choice([25.0, 10.0]),
+        final_div_factor=rng.choice([1e4, 5.0]),
+        convention=convention,
+    )
     if rng.random() < 0.4:
         kw["three_phase"] = True
         kw["pct_final"] = rng.choice([None, 0.85])
@@ -312,30 +345,41 @@ def gen_one_cycle(rng):
 
 
 def gen_cyclic(rng):
-    return dict(base_learning_rate=_rate(rng), max_learning_rate=_rate(rng),
-                step_size_up=rng.choice([1, 7, 2000, 2.5]),
-                step_size_down=rng.choice([None, 0, 3, 1500]),
-                mode=rng.choice(["triangular", "triangular2", "exp_range"]),
-                gamma=rng.choice([1.0, 0.999, 0.9999]))
+    return dict(
+        base_learning_rate=_rate(rng),
+        max_learning_rate=_rate(rng),
+        step_size_up=rng.choice([1, 7, 2000, 2.5]),
+        step_size_down=rng.choice([None, 0, 3, 1500]),
+        mode=rng.choice(["triangular", "triangular2", "exp_range"]),
+        gamma=rng.choice([1.0, 0.999, 0.9999]),
+    )
 
 
 def gen_cosine(rng):
-    return dict(initial_learning_rate=_rate(rng), decay_steps=_steps(rng),
-                alpha=rng.choice([0.0, 0.1]), exponent=rng.choice([1.0, 1.0, 2.0, 0.5]),
-                waves=rng.choice([0.5, 0.5, 1.0, 0.25]), cycles=rng.choice([1, 1, 3, 4]),
-                warmup_steps=rng.choice([0, 1, 100]),
-                warmup_learning_rate=rng.choice([0.0, 1e-5]))
+    return dict(
+        initial_learning_rate=_rate(rng),
+        decay_steps=_steps(rng),
+        alpha=rng.choice([0.0, 0.1]),
+        exponent=rng.choice([1.0, 1.0, 2.0, 0.5]),
+        waves=rng.choice([0.5, 0.5, 1.0, 0.25]),
+        cycles=rng.choice([1, 1, 3, 4]),
+        warmup_steps=rng.choice([0, 1, 100]),
+        warmup_learning_rate=rng.choice([0.0, 1e-5]),
+    )
 
 
 def _gen_cycles(rng):
-    kw: dict = dict(initial_learning_rate=_rate(rng), cycle_steps=rng.choice([1, 10, 300, 12.5]),
-                    min_learning_rate=rng.choice([0.0, 1e-5]),
-                    cycle_mul=rng.choice([1.0, 2.0, 3.0, 1.5]),
-                    cycle_decay=rng.choice([1.0, 0.5]),
-                    cycle_limit=rng.choice([1, 3, 10, None]),
-                    warmup_steps=rng.choice([0, 5, 200]),
-                    warmup_learning_rate=rng.choice([0.0, 1e-5]),
-                    warmup_prefix=rng.random() < 0.5)
+    kw: dict = dict(
+        initial_learning_rate=_rate(rng),
+        cycle_steps=rng.choice([1, 10, 300, 12.5]),
+        min_learning_rate=rng.choice([0.0, 1e-5]),
+        cycle_mul=rng.choice([1.0, 2.0, 3.0, 1.5]),
+        cycle_decay=rng.choice([1.0, 0.5]),
+        cycle_limit=rng.choice([1, 3, 10, None]),
+        warmup_steps=rng.choice([0, 5, 200]),
+        warmup_learning_rate=rng.choice([0.0, 1e-5]),
+        warmup_prefix=rng.random() < 0.5,
+    )
     return kw
 
 
@@ -348,16 +392,23 @@ def gen_tanh(rng):
 
 
 def gen_step(rng):
-    return dict(initial_learning_rate=_rate(rng), step_size=rng.choice([1, 30, 2.5, 1000]),
-                gamma=rng.choice([0.1, 0.5, 0.97]), warmup_steps=rng.choice([0, 10]),
-                warmup_prefix=rng.random() < 0.5)
+    return dict(
+        initial_learning_rate=_rate(rng),
+        step_size=rng.choice([1, 30, 2.5, 1000]),
+        gamma=rng.choice([0.1, 0.5, 0.97]),
+        warmup_steps=rng.choice([0, 10]),
+        warmup_prefix=rng.random() < 0.5,
+    )
 
 
 def gen_multistep(rng):
-    return dict(initial_learning_rate=_rate(rng),
-                milestones=sorted(rng.sample(range(0, 5000), rng.randint(0, 5))),
-                gamma=rng.choice([0.1, 0.5]), warmup_steps=rng.choice([0, 10]),
-                warmup_prefix=rng.random() < 0.5)
+    return dict(
+        initial_learning_rate=_rate(rng),
+        milestones=sorted(rng.sample(range(0, 5000), rng.randint(0, 5))),
+        gamma=rng.choice([0.1, 0.5]),
+        warmup_steps=rng.choice([0, 10]),
+        warmup_prefix=rng.random() < 0.5,
+    )
 
 
 CLASSES = {
@@ -379,8 +430,10 @@ CLASSES = {
 def _landmarks(schedule) -> list[float]:
     """Steps where the schedule changes regime, from its config."""
     c = schedule.get_config()
-    marks = [c.get(k) for k in ("transition_begin", "warmup_steps", "total_steps",
-                                "step_size", "step_size_up")]
+    marks = [
+        c.get(k)
+        for k in ("transition_begin", "warmup_steps", "total_steps", "step_size", "step_size_up")
+    ]
     if "knots" in c:
         marks += [x for x, _ in c["knots"]]
     if "milestones" in c:
@@ -436,8 +489,11 @@ def test_matches_exact_reference(mp, name, kw):
     scale = max(float(abs(e)) for e in exact) or 1.0
     if name == "Cyclic":
         scale = max(abs(kw["base_learning_rate"]), abs(kw["max_learning_rate"]))
-    bad = [(s, float(e), schedule(s)) for s, e in zip(steps, exact, strict=True)
-           if not abs(schedule(s) - e) <= REL * scale]
+    bad = [
+        (s, float(e), schedule(s))
+        for s, e in zip(steps, exact, strict=True)
+        if not abs(schedule(s) - e) <= REL * scale
+    ]
     assert not bad, f"{schedule!r}: (step, exact, lrkit) {bad[:5]} of {len(bad)}"
 
 

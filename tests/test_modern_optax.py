@@ -59,11 +59,17 @@ def check(schedule, theirs, exact, scale, amplification=1.0):
     n = len(theirs)
     ours = [schedule(t) for t in range(n)]
     tol = 16 * U32 * scale * amplification
-    bad = [(t, a, b) for t, (a, b) in enumerate(zip(theirs, ours, strict=True))
-           if not abs(a - b) <= tol]
+    bad = [
+        (t, a, b)
+        for t, (a, b) in enumerate(zip(theirs, ours, strict=True))
+        if not abs(a - b) <= tol
+    ]
     assert not bad, f"{schedule!r} vs optax: (step, optax, lrkit) {bad[:5]} of {len(bad)}"
-    bad = [(t, float(e), b) for t, (e, b) in enumerate(zip(exact, ours, strict=True))
-           if not abs(e - b) <= EXACT_REL * scale]
+    bad = [
+        (t, float(e), b)
+        for t, (e, b) in enumerate(zip(exact, ours, strict=True))
+        if not abs(e - b) <= EXACT_REL * scale
+    ]
     assert not bad, f"{schedule!r} vs exact: (step, exact, lrkit) {bad[:5]} of {len(bad)}"
 
 
@@ -91,8 +97,11 @@ def interp_ref(mp, kind, init, boundaries_and_scales, n):
             if bounds[k] <= t < bounds[k + 1]:
                 pct = mp.mpf(t - bounds[k]) / (bounds[k + 1] - bounds[k])
                 a, b = values[k], values[k + 1]
-                v = (b - a) * pct + a if kind == "linear" else b + (a - b) / 2 * (
-                    mp.cos(mp.pi * pct) + 1)
+                v = (
+                    (b - a) * pct + a
+                    if kind == "linear"
+                    else b + (a - b) / 2 * (mp.cos(mp.pi * pct) + 1)
+                )
         out.append(v)
     return out
 
@@ -109,9 +118,15 @@ def cosine_ref(mp, init, decay_steps, alpha, exponent, n, offset=0):
 # -- values -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("init", "end", "steps", "begin"), [
-    (1.0, 0.01, 100, 0), (0.3, 0.01, 37, 5), (0.0, 2e-3, 1, 0), (1e-3, 1.0, 250, 40),
-])
+@pytest.mark.parametrize(
+    ("init", "end", "steps", "begin"),
+    [
+        (1.0, 0.01, 100, 0),
+        (0.3, 0.01, 37, 5),
+        (0.0, 2e-3, 1, 0),
+        (1e-3, 1.0, 250, 40),
+    ],
+)
 def test_linear_schedule(optax, mp, init, end, steps, begin):
     n = begin + steps + 10
     theirs = optax_values(optax.linear_schedule(init, end, steps, begin), n)
@@ -119,25 +134,41 @@ def test_linear_schedule(optax, mp, init, end, steps, begin):
     check(ours, theirs, poly_ref(mp, init, end, 1, steps, begin, n), max(abs(init), abs(end)))
 
 
-@pytest.mark.parametrize(("init", "end", "power", "steps", "begin"), [
-    (1.0, 0.01, 2, 100, 0), (0.3, 0.01, 0.5, 37, 5), (0.5, 0.0, 3.7, 60, 0),
-    (1.0, 0.1, 1, 10, 3),
-])
+@pytest.mark.parametrize(
+    ("init", "end", "power", "steps", "begin"),
+    [
+        (1.0, 0.01, 2, 100, 0),
+        (0.3, 0.01, 0.5, 37, 5),
+        (0.5, 0.0, 3.7, 60, 0),
+        (1.0, 0.1, 1, 10, 3),
+    ],
+)
 def test_polynomial_schedule(optax, mp, init, end, power, steps, begin):
     n = begin + steps + 10
     # uncompiled: compiled, optax gives NaN at the end for some powers (test below)
     theirs = optax_values(optax.polynomial_schedule(init, end, power, steps, begin), n, False)
     # optax's transition_begin holds init_value: a "warmup" from the rate to itself
-    ours = lrkit.Polynomial(init, steps, end, power, warmup_steps=begin,
-                            warmup_learning_rate=init)
-    check(ours, theirs, poly_ref(mp, init, end, power, steps, begin, n),
-          max(abs(init), abs(end)), _amplification(power, 1 / steps))
+    ours = lrkit.Polynomial(init, steps, end, power, warmup_steps=begin, warmup_learning_rate=init)
+    check(
+        ours,
+        theirs,
+        poly_ref(mp, init, end, power, steps, begin, n),
+        max(abs(init), abs(end)),
+        _amplification(power, 1 / steps),
+    )
 
 
 @pytest.mark.parametrize("kind", ["linear", "cosine"])
-@pytest.mark.parametrize("scales", [
-    {4: 0.1, 8: 0.01}, {10: 0.5, 0: 2.0, 30: 0.1, 31: 3.0}, {}, {25: 1.0},
-], ids=str)
+@pytest.mark.parametrize(
+    "scales",
+    [
+        {4: 0.1, 8: 0.01},
+        {10: 0.5, 0: 2.0, 30: 0.1, 31: 3.0},
+        {},
+        {25: 1.0},
+    ],
+    ids=str,
+)
 def test_piecewise_interpolate_schedule(optax, mp, kind, scales):
     n = 45
     theirs = optax_values(optax.piecewise_interpolate_schedule(kind, 0.7, scales), n)
@@ -145,23 +176,37 @@ def test_piecewise_interpolate_schedule(optax, mp, kind, scales):
     check(ours, theirs, interp_ref(mp, kind, 0.7, scales, n), 2 * 0.7 * 3)
 
 
-@pytest.mark.parametrize(("steps", "pct", "div", "final_div"), [
-    (100, 0.3, 25.0, 1e4), (37, 0.25, 10.0, 100.0), (10, 0.05, 10.0, 100.0),
-    (1000, 0.4, 5.0, 10.0),
-])
+@pytest.mark.parametrize(
+    ("steps", "pct", "div", "final_div"),
+    [
+        (100, 0.3, 25.0, 1e4),
+        (37, 0.25, 10.0, 100.0),
+        (10, 0.05, 10.0, 100.0),
+        (1000, 0.4, 5.0, 10.0),
+    ],
+)
 def test_onecycle_schedules(optax, mp, steps, pct, div, final_div):
     peak, n = 0.5, steps + 5
     cos = optax.cosine_onecycle_schedule(steps, peak, pct, div, final_div)
-    ours = lrkit.OneCycle(peak, steps, pct, div_factor=div, final_div_factor=final_div,
-                          convention="optax")
+    ours = lrkit.OneCycle(
+        peak, steps, pct, div_factor=div, final_div_factor=final_div, convention="optax"
+    )
     peak_at = int(Fraction(str(pct)) * steps)
     scales = {peak_at: div, steps: 1 / (div * final_div)}
     check(ours, optax_values(cos, n), interp_ref(mp, "cosine", peak / div, scales, n), peak)
 
     lin = optax.linear_onecycle_schedule(steps, peak, pct, 0.85, div, final_div)
-    ours = lrkit.OneCycle(peak, steps, pct, anneal_strategy="linear", div_factor=div,
-                          final_div_factor=final_div, three_phase=True, pct_final=0.85,
-                          convention="optax")
+    ours = lrkit.OneCycle(
+        peak,
+        steps,
+        pct,
+        anneal_strategy="linear",
+        div_factor=div,
+        final_div_factor=final_div,
+        three_phase=True,
+        pct_final=0.85,
+        convention="optax",
+    )
     scales = {peak_at: div, int(Fraction("0.85") * steps): 1 / div, steps: 1 / final_div}
     check(ours, optax_values(lin, n), interp_ref(mp, "linear", peak / div, scales, n), peak)
 
@@ -172,24 +217,38 @@ def test_cosine_decay_schedule(optax, mp, alpha, exponent):
     theirs = optax_values(optax.cosine_decay_schedule(init, steps, alpha, exponent), n)
     ours = lrkit.Cosine(init, steps, alpha, exponent)
     smallest = math.sin(math.pi / (2 * steps)) ** 2  # f one step before the end
-    check(ours, theirs, cosine_ref(mp, init, steps, alpha, exponent, n), init,
-          _amplification(exponent, smallest))
+    check(
+        ours,
+        theirs,
+        cosine_ref(mp, init, steps, alpha, exponent, n),
+        init,
+        _amplification(exponent, smallest),
+    )
 
 
-@pytest.mark.parametrize(("warmup", "alpha", "exponent"), [(13, 0.0, 1.0), (1, 0.1, 2.0),
-                                                           (50, 0.25, 0.5), (0, 0.1, 1.0)])
+@pytest.mark.parametrize(
+    ("warmup", "alpha", "exponent"), [(13, 0.0, 1.0), (1, 0.1, 2.0), (50, 0.25, 0.5), (0, 0.1, 1.0)]
+)
 def test_warmup_cosine_decay_schedule(optax, mp, warmup, alpha, exponent):
     init, peak, total, n = 0.01, 0.4, 177, 200
     end = peak * alpha
     theirs = optax_values(
         optax.warmup_cosine_decay_schedule(init, peak, warmup, total, end, exponent), n
     )
-    ours = lrkit.Cosine(peak, total - warmup, alpha=end / peak, exponent=exponent,
-                        warmup_steps=warmup, warmup_learning_rate=init)
-    decay = cosine_ref(mp, mp.mpf(peak), total - warmup, mp.mpf(end) / peak, exponent, n,
-                       offset=warmup)
-    exact = [init + (mp.mpf(peak) - init) * t / warmup if t < warmup else decay[t]
-             for t in range(n)]
+    ours = lrkit.Cosine(
+        peak,
+        total - warmup,
+        alpha=end / peak,
+        exponent=exponent,
+        warmup_steps=warmup,
+        warmup_learning_rate=init,
+    )
+    decay = cosine_ref(
+        mp, mp.mpf(peak), total - warmup, mp.mpf(end) / peak, exponent, n, offset=warmup
+    )
+    exact = [
+        init + (mp.mpf(peak) - init) * t / warmup if t < warmup else decay[t] for t in range(n)
+    ]
     smallest = math.sin(math.pi / (2 * (total - warmup))) ** 2
     check(ours, theirs, exact, peak, _amplification(exponent, smallest))
 
@@ -203,7 +262,11 @@ def test_zero_transition_steps(optax):
     assert optax_values(optax.linear_schedule(1.0, 0.5, 0), 3) == [1.0, 1.0, 1.0]
     assert [lrkit.Linear(1.0, 0.5, 0)(t) for t in range(3)] == [0.5, 0.5, 0.5]
     assert [lrkit.Linear(1.0, 0.5, 0, transition_begin=2)(t) for t in range(4)] == [
-        1.0, 1.0, 0.5, 0.5]
+        1.0,
+        1.0,
+        0.5,
+        0.5,
+    ]
 
 
 def test_polynomial_schedule_is_nan_at_its_end_under_jit(optax):

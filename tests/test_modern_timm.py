@@ -103,8 +103,12 @@ def _converged(kw: dict) -> int | None:
 
 
 def _ours_kwargs(kw: dict) -> dict:
-    names = {"t_initial": "cycle_steps", "lr_min": "min_learning_rate",
-             "warmup_t": "warmup_steps", "warmup_lr_init": "warmup_learning_rate"}
+    names = {
+        "t_initial": "cycle_steps",
+        "lr_min": "min_learning_rate",
+        "warmup_t": "warmup_steps",
+        "warmup_lr_init": "warmup_learning_rate",
+    }
     return {names.get(k, k): v for k, v in kw.items()}
 
 
@@ -129,33 +133,54 @@ def test_tanh_lr_scheduler(kw):
     compare(theirs, ours, _converged(kw) or 400, kw)
 
 
-@pytest.mark.parametrize("kw", [
-    dict(decay_t=7, decay_rate=0.5),
-    dict(decay_t=7, decay_rate=0.5, warmup_t=3, warmup_lr_init=0.01),
-    dict(decay_t=7.5, decay_rate=0.5, warmup_t=3, warmup_lr_init=0.01, warmup_prefix=False),
-    dict(decay_t=30, decay_rate=0.1, warmup_t=5),
-], ids=str)
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(decay_t=7, decay_rate=0.5),
+        dict(decay_t=7, decay_rate=0.5, warmup_t=3, warmup_lr_init=0.01),
+        dict(decay_t=7.5, decay_rate=0.5, warmup_t=3, warmup_lr_init=0.01, warmup_prefix=False),
+        dict(decay_t=30, decay_rate=0.1, warmup_t=5),
+    ],
+    ids=str,
+)
 def test_step_lr_scheduler(kw):
     step_lr = timm_scheduler("step_lr")
     theirs = step_lr.StepLRScheduler(optimizer(), **kw)
-    ours = lrkit.Step(LR, kw["decay_t"], kw["decay_rate"], kw.get("warmup_t", 0),
-                      kw.get("warmup_lr_init", 0.0), kw.get("warmup_prefix", True))
+    ours = lrkit.Step(
+        LR,
+        kw["decay_t"],
+        kw["decay_rate"],
+        kw.get("warmup_t", 0),
+        kw.get("warmup_lr_init", 0.0),
+        kw.get("warmup_prefix", True),
+    )
     compare(theirs, ours, 120)
 
 
-@pytest.mark.parametrize("kw", [
-    dict(decay_t=[10, 30, 30, 50], decay_rate=0.5),
-    dict(decay_t=[10, 30], decay_rate=0.5, warmup_t=3, warmup_lr_init=0.01),
-    dict(decay_t=[10, 30], decay_rate=0.5, warmup_t=3, warmup_lr_init=0.01, warmup_prefix=False),
-    dict(decay_t=[1, 2], decay_rate=0.1),
-], ids=str)
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(decay_t=[10, 30, 30, 50], decay_rate=0.5),
+        dict(decay_t=[10, 30], decay_rate=0.5, warmup_t=3, warmup_lr_init=0.01),
+        dict(
+            decay_t=[10, 30], decay_rate=0.5, warmup_t=3, warmup_lr_init=0.01, warmup_prefix=False
+        ),
+        dict(decay_t=[1, 2], decay_rate=0.1),
+    ],
+    ids=str,
+)
 def test_multistep_lr_scheduler(kw):
     # timm applies milestone m at t = m - 1: lrkit's milestones are timm's minus one
     multistep_lr = timm_scheduler("multistep_lr")
     theirs = multistep_lr.MultiStepLRScheduler(optimizer(), **kw)
-    ours = lrkit.MultiStep(LR, [m - 1 for m in kw["decay_t"]], kw["decay_rate"],
-                           kw.get("warmup_t", 0), kw.get("warmup_lr_init", 0.0),
-                           kw.get("warmup_prefix", True))
+    ours = lrkit.MultiStep(
+        LR,
+        [m - 1 for m in kw["decay_t"]],
+        kw["decay_rate"],
+        kw.get("warmup_t", 0),
+        kw.get("warmup_lr_init", 0.0),
+        kw.get("warmup_prefix", True),
+    )
     compare(theirs, ours, 80)
 
 
@@ -167,9 +192,20 @@ def test_the_sweep_covers_every_option():
         seen.add(f"limit>1={kw['cycle_limit'] > 1}")
         seen.add(f"decay<1={kw['cycle_decay'] < 1}")
         seen.add(f"float t_initial={isinstance(kw['t_initial'], float)}")
-    assert {"mul=1.0", "mul=2.0", "mul=1.5", "mul=3.0", "mul=0.5", "prefix=True",
-            "prefix=False", "prefix=None", "limit>1=True", "limit>1=False", "decay<1=True",
-            "float t_initial=True"} <= seen, sorted(seen)
+    assert {
+        "mul=1.0",
+        "mul=2.0",
+        "mul=1.5",
+        "mul=3.0",
+        "mul=0.5",
+        "prefix=True",
+        "prefix=False",
+        "prefix=None",
+        "limit>1=True",
+        "limit>1=False",
+        "decay<1=True",
+        "float t_initial=True",
+    } <= seen, sorted(seen)
 
 
 # -- where timm is wrong ------------------------------------------------------------------------
@@ -195,8 +231,9 @@ def test_timm_fails_once_shrinking_cycles_converge():
     # cycle_mul < 1: the cycles end at t_initial / (1 - cycle_mul) = 60; timm then takes
     # the log of a negative number. lrkit holds the minimum.
     cosine_lr = timm_scheduler("cosine_lr")
-    theirs = cosine_lr.CosineLRScheduler(optimizer(), t_initial=30, cycle_mul=0.5,
-                                         cycle_limit=100, lr_min=1e-3)
+    theirs = cosine_lr.CosineLRScheduler(
+        optimizer(), t_initial=30, cycle_mul=0.5, cycle_limit=100, lr_min=1e-3
+    )
     with pytest.raises(ValueError, match="math domain error"):
         theirs._get_lr(60)
     ours = lrkit.CosineCycles(LR, 30, min_learning_rate=1e-3, cycle_mul=0.5, cycle_limit=100)

@@ -39,8 +39,11 @@ def torch_rates(make, lr: float, n: int) -> list[float]:
 def assert_close(theirs, schedule, scale, rel=REL, steps=None):
     steps = range(len(theirs)) if steps is None else steps
     ours = [schedule(t) for t in steps]
-    bad = [(t, a, b) for t, a, b in zip(steps, theirs, ours, strict=True)
-           if not abs(a - b) <= rel * scale]
+    bad = [
+        (t, a, b)
+        for t, a, b in zip(steps, theirs, ours, strict=True)
+        if not abs(a - b) <= rel * scale
+    ]
     assert not bad, f"{schedule!r}: (step, torch, lrkit) {bad[:5]} of {len(bad)}"
 
 
@@ -49,9 +52,16 @@ def sched():
     return require("torch").optim.lr_scheduler
 
 
-@pytest.mark.parametrize(("start", "end", "total"), [
-    (1 / 3, 1.0, 5), (0.1, 0.9, 37), (1.0, 0.05, 100), (0.5, 0.5, 10), (0.01, 1.0, 1),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "total"),
+    [
+        (1 / 3, 1.0, 5),
+        (0.1, 0.9, 37),
+        (1.0, 0.05, 100),
+        (0.5, 0.5, 10),
+        (0.01, 1.0, 1),
+    ],
+)
 def test_linear_lr(sched, start, end, total):
     lr = 0.3
     theirs = torch_rates(lambda o: sched.LinearLR(o, start, end, total), lr, total + 20)
@@ -74,9 +84,15 @@ def test_step_lr(sched, size, gamma):
     assert_close(theirs, lrkit.Step(lr, size, gamma), scale)
 
 
-@pytest.mark.parametrize(("milestones", "gamma"), [
-    ([30, 80], 0.1), ([50, 10, 10, 30], 0.5), ([0, 5], 0.5), ([], 0.1),
-])
+@pytest.mark.parametrize(
+    ("milestones", "gamma"),
+    [
+        ([30, 80], 0.1),
+        ([50, 10, 10, 30], 0.5),
+        ([0, 5], 0.5),
+        ([], 0.1),
+    ],
+)
 def test_multistep_lr(sched, milestones, gamma):
     lr = 0.3
     theirs = torch_rates(lambda o: sched.MultiStepLR(o, milestones, gamma), lr, 100)
@@ -116,8 +132,9 @@ def test_one_cycle_lr_steps_per_epoch(sched):
 def test_one_cycle_where_torch_fails_or_stops(sched):
     # pct_start * total_steps == 1 puts torch's peak at step 0, and torch divides 0 by 0
     with pytest.raises(ZeroDivisionError):
-        torch_rates(lambda o: sched.OneCycleLR(o, max_lr=1.0, total_steps=10, pct_start=0.1),
-                    1.0, 1)
+        torch_rates(
+            lambda o: sched.OneCycleLR(o, max_lr=1.0, total_steps=10, pct_start=0.1), 1.0, 1
+        )
     s = lrkit.OneCycle(1.0, total_steps=10, pct_start=0.1)
     assert s(0) == 1.0
     # at step total_steps torch continues the cosine past its end, then refuses to step;

@@ -31,7 +31,10 @@ def tf_rates(name: str, n: int, warmup, total, lr: float = LR, **kwargs) -> list
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sched = transformers.get_scheduler(
-            name, opt, num_warmup_steps=warmup, num_training_steps=total,
+            name,
+            opt,
+            num_warmup_steps=warmup,
+            num_training_steps=total,
             scheduler_specific_kwargs=kwargs or None,
         )
         out = []
@@ -44,8 +47,11 @@ def tf_rates(name: str, n: int, warmup, total, lr: float = LR, **kwargs) -> list
 
 def assert_close(theirs, schedule, scale=LR):
     ours = [schedule(t) for t in range(len(theirs))]
-    bad = [(t, a, b) for t, (a, b) in enumerate(zip(theirs, ours, strict=True))
-           if not abs(a - b) <= REL * scale]
+    bad = [
+        (t, a, b)
+        for t, (a, b) in enumerate(zip(theirs, ours, strict=True))
+        if not abs(a - b) <= REL * scale
+    ]
     assert not bad, f"{schedule!r}: (step, transformers, lrkit) {bad[:5]} of {len(bad)}"
 
 
@@ -109,13 +115,26 @@ def test_cosine_warmup_with_min_lr(warmup, total):
     # decay starts at t = W - 1. That is a warmup of W - 1 steps from lr / W. (Its decay
     # ends at t = N - 1; past that its cosine climbs back, as "cosine" does past N.)
     theirs = tf_rates("cosine_warmup_with_min_lr", total, warmup, total, min_lr_rate=0.1)
-    assert_close(theirs, lrkit.Cosine(LR, total - warmup, alpha=0.1, warmup_steps=warmup - 1,
-                                      warmup_learning_rate=LR / warmup))
+    assert_close(
+        theirs,
+        lrkit.Cosine(
+            LR, total - warmup, alpha=0.1, warmup_steps=warmup - 1, warmup_learning_rate=LR / warmup
+        ),
+    )
     if warmup >= 2:  # with warmup_lr_rate, a line from lr * warmup_lr_rate to lr at W - 1
-        theirs = tf_rates("cosine_warmup_with_min_lr", total, warmup, total,
-                          min_lr_rate=0.1, warmup_lr_rate=0.2)
-        assert_close(theirs, lrkit.Cosine(LR, total - warmup, alpha=0.1,
-                                          warmup_steps=warmup - 1, warmup_learning_rate=0.2 * LR))
+        theirs = tf_rates(
+            "cosine_warmup_with_min_lr", total, warmup, total, min_lr_rate=0.1, warmup_lr_rate=0.2
+        )
+        assert_close(
+            theirs,
+            lrkit.Cosine(
+                LR,
+                total - warmup,
+                alpha=0.1,
+                warmup_steps=warmup - 1,
+                warmup_learning_rate=0.2 * LR,
+            ),
+        )
 
 
 SHAPES = ["linear", "cosine", "1-sqrt"]
@@ -123,22 +142,50 @@ SHAPES = ["linear", "cosine", "1-sqrt"]
 
 @pytest.mark.parametrize("warmup_type", SHAPES)
 @pytest.mark.parametrize("decay_type", SHAPES)
-@pytest.mark.parametrize(("warmup", "decay", "total", "ratio"), [
-    (5, 10, 40, 0.0), (0, 7, 30, 0.1), (3, 0, 20, 0.2), (4, 16, 20, 0.05), (100, 300, 1000, 0.0),
-])
+@pytest.mark.parametrize(
+    ("warmup", "decay", "total", "ratio"),
+    [
+        (5, 10, 40, 0.0),
+        (0, 7, 30, 0.1),
+        (3, 0, 20, 0.2),
+        (4, 16, 20, 0.05),
+        (100, 300, 1000, 0.0),
+    ],
+)
 def test_warmup_stable_decay(warmup_type, decay_type, warmup, decay, total, ratio):
-    theirs = tf_rates("warmup_stable_decay", total + 5, warmup, total, num_decay_steps=decay,
-                      warmup_type=warmup_type, decay_type=decay_type, min_lr_ratio=ratio)
-    ours = lrkit.WarmupStableDecay(LR, total, warmup, decay, warmup_shape=warmup_type,
-                                   decay_shape=decay_type, alpha=ratio)
+    theirs = tf_rates(
+        "warmup_stable_decay",
+        total + 5,
+        warmup,
+        total,
+        num_decay_steps=decay,
+        warmup_type=warmup_type,
+        decay_type=decay_type,
+        min_lr_ratio=ratio,
+    )
+    ours = lrkit.WarmupStableDecay(
+        LR, total, warmup, decay, warmup_shape=warmup_type, decay_shape=decay_type, alpha=ratio
+    )
     assert_close(theirs, ours)
 
 
 def test_warmup_stable_decay_stable_steps_and_waves():
-    theirs = tf_rates("warmup_stable_decay", 50, 5, None, num_decay_steps=20,
-                      num_stable_steps=7, num_cycles=1.0, min_lr_ratio=0.1)
-    assert_close(theirs, lrkit.WarmupStableDecay(LR, warmup_steps=5, decay_steps=20,
-                                                 stable_steps=7, waves=1.0, alpha=0.1))
+    theirs = tf_rates(
+        "warmup_stable_decay",
+        50,
+        5,
+        None,
+        num_decay_steps=20,
+        num_stable_steps=7,
+        num_cycles=1.0,
+        min_lr_ratio=0.1,
+    )
+    assert_close(
+        theirs,
+        lrkit.WarmupStableDecay(
+            LR, warmup_steps=5, decay_steps=20, stable_steps=7, waves=1.0, alpha=0.1
+        ),
+    )
 
 
 @pytest.mark.parametrize("ratio", [0.1, 0.05, 0.25, 0.3, 0.07, 0.14])
@@ -156,8 +203,9 @@ def test_warmup_fraction_is_transformers_warmup_ratio(ratio):
     if ratio in (0.07, 0.14):  # the float product rounds just above an integer
         assert theirs == ours.phases[0] + 1
         ours_same = lrkit.WarmupStableDecay(LR, total, warmup_steps=theirs, decay_steps=10)
-        assert_close(tf_rates("warmup_stable_decay", 105, theirs, total, num_decay_steps=10),
-                     ours_same)
+        assert_close(
+            tf_rates("warmup_stable_decay", 105, theirs, total, num_decay_steps=10), ours_same
+        )
     else:
         assert theirs == ours.phases[0]
 

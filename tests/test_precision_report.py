@@ -40,7 +40,9 @@ def test_quick_report_float64_within_bound(tmp_path):
     out, figures = tmp_path / "precision.md", tmp_path / "precision.json"
     done = subprocess.run(
         [sys.executable, SCRIPT, "--quick", "--output", str(out), "--json", str(figures)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     data = json.loads(figures.read_text())

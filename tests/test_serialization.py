@@ -53,9 +53,16 @@ def test_get_config_is_a_copy():
 
 
 def test_tf_keras_2_form_and_bare_name():
-    old = {"class_name": "InverseTimeDecay", "config": {
-        "initial_learning_rate": 0.5, "decay_steps": 4, "decay_rate": 1.0,
-        "staircase": False, "name": None}}
+    old = {
+        "class_name": "InverseTimeDecay",
+        "config": {
+            "initial_learning_rate": 0.5,
+            "decay_steps": 4,
+            "decay_rate": 1.0,
+            "staircase": False,
+            "name": None,
+        },
+    }
     s = lrkit.deserialize(old)
     assert s.name == "InverseTimeDecay"
     assert s(4) == 0.25
@@ -67,16 +74,31 @@ def test_tf_keras_2_form_and_bare_name():
     ("bad", "exc", "words"),
     [
         ({"class_name": "NoSuchSchedule", "config": {}}, ValueError, "Unknown learning rate"),
-        ({"module": "os", "class_name": "system", "config": {"command": "true"}}, ValueError,
-         "'system'"),
+        (
+            {"module": "os", "class_name": "system", "config": {"command": "true"}},
+            ValueError,
+            "'system'",
+        ),
         ({"module": "builtins", "class_name": "eval", "config": {}}, ValueError, "'eval'"),
         ({"config": {}}, ValueError, "needs a 'class_name'"),
         ({"class_name": 3, "config": {}}, TypeError, "class_name"),
         ({"class_name": "CosineDecay", "config": [1, 2]}, TypeError, "'config' must be a dict"),
-        ({"class_name": "CosineDecay", "config": {"initial_learning_rate": 0.1,
-          "decay_steps": 10, "bogus": 1}}, ValueError, "bogus"),
-        ({"class_name": "CosineDecay", "config": {"initial_learning_rate": 0.1,
-          "decay_steps": 0}}, ValueError, "decay_steps=0"),
+        (
+            {
+                "class_name": "CosineDecay",
+                "config": {"initial_learning_rate": 0.1, "decay_steps": 10, "bogus": 1},
+            },
+            ValueError,
+            "bogus",
+        ),
+        (
+            {
+                "class_name": "CosineDecay",
+                "config": {"initial_learning_rate": 0.1, "decay_steps": 0},
+            },
+            ValueError,
+            "decay_steps=0",
+        ),
         ({"class_name": "CosineDecay", "config": {}, "extra": 1}, ValueError, "extra"),
         ("os.system", ValueError, "Unknown learning rate"),
         (["CosineDecay"], TypeError, "must be a dict"),
@@ -101,8 +123,13 @@ def test_loading_never_imports(monkeypatch):
     for module in ("lrkit_evil_module", "os", "subprocess"):
         with pytest.raises(ValueError):
             lrkit.deserialize({"module": module, "class_name": "run", "config": {}})
-    lrkit.deserialize({"module": "lrkit_evil_module", "class_name": "CosineDecay",
-                       "config": {"initial_learning_rate": 0.1, "decay_steps": 10}})
+    lrkit.deserialize(
+        {
+            "module": "lrkit_evil_module",
+            "class_name": "CosineDecay",
+            "config": {"initial_learning_rate": 0.1, "decay_steps": 10},
+        }
+    )
     assert not [c for c in calls if "evil" in str(c) or c in ("os", "subprocess")]
 
 
@@ -121,8 +148,12 @@ def test_register_serializable_and_custom_objects():
 
     h = HalvingT(0.8, every=10)
     d = lrkit.serialize(h)
-    assert d == {"module": __name__, "class_name": "HalvingT",
-                 "config": {"rate": 0.8, "every": 10}, "registered_name": "tests>HalvingT"}
+    assert d == {
+        "module": __name__,
+        "class_name": "HalvingT",
+        "config": {"rate": 0.8, "every": 10},
+        "registered_name": "tests>HalvingT",
+    }
     back = lrkit.deserialize(json.loads(json.dumps(d)))
     assert type(back) is HalvingT and back(25) == 0.2
     assert lrkit.deserialize({"class_name": "HalvingT", "config": {"rate": 1.0}})(100) == 0.5
@@ -141,8 +172,9 @@ def test_register_serializable_and_custom_objects():
 
     with pytest.raises(ValueError, match="register_serializable"):
         lrkit.serialize(Local(1.0))
-    got = lrkit.deserialize({"class_name": "Local", "config": {"x": 2.0}},
-                            custom_objects={"Local": Local})
+    got = lrkit.deserialize(
+        {"class_name": "Local", "config": {"x": 2.0}}, custom_objects={"Local": Local}
+    )
     assert got(5) == 2.0
 
 

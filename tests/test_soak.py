@@ -52,13 +52,19 @@ def _schedules() -> list[tuple[str, Any, int | None]]:
         ("exponential", X.ExponentialDecay(0.1, 10_000, 0.96), 0),
         ("exponential-staircase", X.ExponentialDecay(0.1, 10_000, 0.5, staircase=True), 0),
         ("inverse-time", X.InverseTimeDecay(0.1, 1000, 0.5), 0),
-        ("piecewise", X.PiecewiseConstantDecay([1000, 50_000, 3 * 10**7],
-                                               [0.1, 0.05, 0.01, 0.001]), 0),
+        (
+            "piecewise",
+            X.PiecewiseConstantDecay([1000, 50_000, 3 * 10**7], [0.1, 0.05, 0.01, 0.001]),
+            0,
+        ),
         ("polynomial", X.PolynomialDecay(0.1, 800_000, 1e-4, power=0.5), 0),
         ("polynomial-cycle", X.PolynomialDecay(0.1, 300_000, 1e-4, cycle=True), None),
         ("cosine", cos, 0),
-        ("cosine-warmup", X.CosineDecay(0.0, 500_000, warmup_target=0.1, warmup_steps=10_000),
-         10_000),
+        (
+            "cosine-warmup",
+            X.CosineDecay(0.0, 500_000, warmup_target=0.1, warmup_steps=10_000),
+            10_000,
+        ),
         ("restarts", X.CosineDecayRestarts(0.1, 1000, t_mul=2.0, m_mul=0.9), None),
         ("restarts-t1", X.CosineDecayRestarts(0.1, 7919, t_mul=1.0, alpha=0.1), None),
         ("constant", X.Constant(0.1), 0),
@@ -66,13 +72,19 @@ def _schedules() -> list[tuple[str, Any, int | None]]:
         ("polynomial-warmup", X.Polynomial(0.1, 900_000, power=2.0, warmup_steps=5000), 5000),
         ("piecewise-linear", X.PiecewiseLinear([(0, 0.0), (1000, 0.1), (10**7, 0.001)]), 1000),
         ("inverse-sqrt", X.InverseSqrt(0.1, warmup_steps=4000), 4000),
-        ("wsd", X.WarmupStableDecay(0.1, total_steps=900_000, warmup_fraction=0.01,
-                                    decay_fraction=0.2), 9000),
+        (
+            "wsd",
+            X.WarmupStableDecay(0.1, total_steps=900_000, warmup_fraction=0.01, decay_fraction=0.2),
+            9000,
+        ),
         ("one-cycle", X.OneCycle(0.1, 800_000), None),
         ("cyclic", X.Cyclic(0.01, 0.1, step_size_up=2000, mode="triangular2"), None),
         ("cosine-waves", X.Cosine(0.1, 900_000, waves=1.0, cycles=3, warmup_steps=100), None),
-        ("cosine-cycles", X.CosineCycles(0.1, 10_000, cycle_mul=2.0, cycle_decay=0.7,
-                                         cycle_limit=None), None),
+        (
+            "cosine-cycles",
+            X.CosineCycles(0.1, 10_000, cycle_mul=2.0, cycle_decay=0.7, cycle_limit=None),
+            None,
+        ),
         ("tanh", X.Tanh(0.1, 10_000, cycle_mul=1.5, cycle_limit=None), None),
         ("step", X.Step(0.1, 10_000, gamma=0.9), 0),
         ("multistep", X.MultiStep(0.1, [1000, 10**6, 5 * 10**7], gamma=0.1), 0),
@@ -81,24 +93,55 @@ def _schedules() -> list[tuple[str, Any, int | None]]:
         ("offset", X.Offset(cos, 250_000), 0),
         ("clamp", X.Clamp(X.ExponentialDecay(0.1, 1000, 0.5), min_value=1e-5), 0),
         ("sum-product", 0.5 * cos + cos * X.Linear(1.0, 0.5, 10**6), 0),
-        ("mg-cosine", mg.CosineDecayWithOffset(offset=1000, initial_learning_rate=0.1,
-                                               decay_steps=500_000), 0),
-        ("mg-exponential", mg.ExponentialDecayWithOffset(
-            offset=1000, initial_learning_rate=0.1, decay_steps=10_000, decay_rate=0.9), 0),
-        ("mg-piecewise", mg.PiecewiseConstantDecayWithOffset(
-            offset=10, boundaries=[1000, 10**6], values=[0.1, 0.01, 0.001]), 0),
-        ("mg-polynomial", mg.PolynomialDecayWithOffset(
-            offset=10, initial_learning_rate=0.1, decay_steps=10**6), 0),
+        (
+            "mg-cosine",
+            mg.CosineDecayWithOffset(offset=1000, initial_learning_rate=0.1, decay_steps=500_000),
+            0,
+        ),
+        (
+            "mg-exponential",
+            mg.ExponentialDecayWithOffset(
+                offset=1000, initial_learning_rate=0.1, decay_steps=10_000, decay_rate=0.9
+            ),
+            0,
+        ),
+        (
+            "mg-piecewise",
+            mg.PiecewiseConstantDecayWithOffset(
+                offset=10, boundaries=[1000, 10**6], values=[0.1, 0.01, 0.001]
+            ),
+            0,
+        ),
+        (
+            "mg-polynomial",
+            mg.PolynomialDecayWithOffset(offset=10, initial_learning_rate=0.1, decay_steps=10**6),
+            0,
+        ),
         ("mg-power", mg.DirectPowerDecay(0.1, power=-0.5), 0),
         ("mg-power-linear", mg.PowerAndLinearDecay(0.1, 10**6, power=-0.5), 0),
-        ("mg-power-offset", mg.PowerDecayWithOffset(0.1, power=-0.5, offset=1000,
-                                                     pre_offset_learning_rate=0.1), 0),
-        ("mg-step-cosine", mg.StepCosineDecayWithOffset([0, 10_000, 10**6], [0.1, 0.01, 0.001]),
-         0),
-        ("mg-linear-warmup", mg.LinearWarmup(mg.CosineDecayWithOffset(
-            offset=0, initial_learning_rate=0.1, decay_steps=10**6), 1000, 0.0), 1000),
-        ("mg-polynomial-warmup", mg.PolynomialWarmUp(mg.CosineDecayWithOffset(
-            offset=0, initial_learning_rate=0.1, decay_steps=10**6), 1000), 1000),
+        (
+            "mg-power-offset",
+            mg.PowerDecayWithOffset(0.1, power=-0.5, offset=1000, pre_offset_learning_rate=0.1),
+            0,
+        ),
+        ("mg-step-cosine", mg.StepCosineDecayWithOffset([0, 10_000, 10**6], [0.1, 0.01, 0.001]), 0),
+        (
+            "mg-linear-warmup",
+            mg.LinearWarmup(
+                mg.CosineDecayWithOffset(offset=0, initial_learning_rate=0.1, decay_steps=10**6),
+                1000,
+                0.0,
+            ),
+            1000,
+        ),
+        (
+            "mg-polynomial-warmup",
+            mg.PolynomialWarmUp(
+                mg.CosineDecayWithOffset(offset=0, initial_learning_rate=0.1, decay_steps=10**6),
+                1000,
+            ),
+            1000,
+        ),
     ]
 
 
@@ -108,8 +151,11 @@ SCHEDULES = _schedules()
 def test_every_class_soaks():
     def classes(s: Any) -> set[str]:
         out = {type(s).__name__}
-        for c in (getattr(s, "schedule", None), getattr(s, "after_warmup_lr_sched", None),
-                  *getattr(s, "schedules", ())):
+        for c in (
+            getattr(s, "schedule", None),
+            getattr(s, "after_warmup_lr_sched", None),
+            *getattr(s, "schedules", ()),
+        ):
             if isinstance(c, lrkit.LearningRateSchedule):
                 out |= classes(c)
         return out
@@ -125,8 +171,15 @@ def _chunks(np: Any):
     yield "contiguous", np.arange(0, CHUNK, dtype=np.int64)
 
 
-def _check_chunk(np: Any, schedule: Any, label: str, steps: Any, monotone_from: int | None,
-                 scale: float, rng: random.Random) -> None:
+def _check_chunk(
+    np: Any,
+    schedule: Any,
+    label: str,
+    steps: Any,
+    monotone_from: int | None,
+    scale: float,
+    rng: random.Random,
+) -> None:
     """One chunk's values: finite float64, equal to Python's, non-increasing if promised
     (every temporary is freed on return)."""
     out = schedule(steps)
@@ -144,8 +197,9 @@ def _check_chunk(np: Any, schedule: Any, label: str, steps: Any, monotone_from: 
         assert abs(float(out[i]) - schedule(t)) <= 1e-12 * scale, (label, t)
 
 
-@pytest.mark.parametrize(("schedule", "monotone_from"),
-                         [pytest.param(s, m, id=i) for i, s, m in SCHEDULES])
+@pytest.mark.parametrize(
+    ("schedule", "monotone_from"), [pytest.param(s, m, id=i) for i, s, m in SCHEDULES]
+)
 def test_soak(schedule, monotone_from):
     np = require("numpy")
     rng = random.Random(repr(schedule))

@@ -96,12 +96,9 @@ SPECS = [
     "InverseSqrt(0.08, warmup_steps=100, timescale=50)",
     "Tanh(0.06, 10000, warmup_steps=500)",
     "Tanh(0.06, 100, cycle_limit=3, cycle_mul=2.0, cycle_decay=0.5)",
-    "ExponentialDecayWithOffset(2000, initial_learning_rate=0.1, decay_steps=1000,"
-    " decay_rate=0.5)",
-    "PiecewiseConstantDecayWithOffset(1000, boundaries=[2000, 5000],"
-    " values=[0.08, 0.05, 0.01])",
-    "PolynomialDecayWithOffset(100, initial_learning_rate=0.1, decay_steps=1000,"
-    " cycle=True)",
+    "ExponentialDecayWithOffset(2000, initial_learning_rate=0.1, decay_steps=1000, decay_rate=0.5)",
+    "PiecewiseConstantDecayWithOffset(1000, boundaries=[2000, 5000], values=[0.08, 0.05, 0.01])",
+    "PolynomialDecayWithOffset(100, initial_learning_rate=0.1, decay_steps=1000, cycle=True)",
     "CosineDecayWithOffset(1000, initial_learning_rate=0.06, decay_steps=9000)",
     "LinearWarmup(CosineDecayWithOffset(initial_learning_rate=0.1, decay_steps=10000),"
     " warmup_steps=500, warmup_learning_rate=0.0)",
@@ -113,10 +110,59 @@ SPECS = [
     "PowerDecayWithOffset(0.1, power=-0.5, offset=100, pre_offset_learning_rate=0.5)",
 ]
 
-STEPS = [0, 1, 2, 3, 9, 10, 11, 24, 25, 26, 29, 30, 31, 99, 100, 101, 499, 500, 501, 999, 1000,
-         1001, 1249, 1250, 1251, 2999, 3000, 3001, 4096, 7000, 9999, 10000, 10001, 123457,
-         10**6, 2**31 - 1, 2**31, 2**53 - 1, 2**53, 2**53 + 1, 2**63, 2**64, 10**30,
-         0.0, 0.5, 2.5, 999.5, 1000.25, 1e6 + 0.5, 1e17, 1e300]
+STEPS = [
+    0,
+    1,
+    2,
+    3,
+    9,
+    10,
+    11,
+    24,
+    25,
+    26,
+    29,
+    30,
+    31,
+    99,
+    100,
+    101,
+    499,
+    500,
+    501,
+    999,
+    1000,
+    1001,
+    1249,
+    1250,
+    1251,
+    2999,
+    3000,
+    3001,
+    4096,
+    7000,
+    9999,
+    10000,
+    10001,
+    123457,
+    10**6,
+    2**31 - 1,
+    2**31,
+    2**53 - 1,
+    2**53,
+    2**53 + 1,
+    2**63,
+    2**64,
+    10**30,
+    0.0,
+    0.5,
+    2.5,
+    999.5,
+    1000.25,
+    1e6 + 0.5,
+    1e17,
+    1e300,
+]
 
 
 def bits(x: float) -> bytes:
@@ -217,6 +263,7 @@ def test_a_formula_that_cannot_be_recorded_keeps_the_namespace_path():
 
     with pytest.raises(Untraceable):
         straight_line(Branchy()._compute)
+
     # a subclass of an lrkit class is not recorded: it is the user's code
     class Mine(lrkit.CosineDecay):
         def _compute(self, xp, step):
@@ -239,8 +286,18 @@ def structural(text: str) -> bool:
             or node.value is None  # raise ... from None
         ):
             return False
-        if isinstance(node, (ast.Attribute, ast.Import, ast.ImportFrom, ast.Lambda,
-                             ast.Global, ast.Nonlocal, ast.Starred)):
+        if isinstance(
+            node,
+            (
+                ast.Attribute,
+                ast.Import,
+                ast.ImportFrom,
+                ast.Lambda,
+                ast.Global,
+                ast.Nonlocal,
+                ast.Starred,
+            ),
+        ):
             return False
         if isinstance(node, ast.Call) and not (
             isinstance(node.func, ast.Name)
@@ -266,8 +323,7 @@ def test_the_text_holds_no_value_of_the_config():
         assert structural(text), text
     # one structure, one text: the numbers are closure variables
     a, b = lrkit.CosineDecay(2.0, 100, alpha=0.1), lrkit.CosineDecay(0.5, 777, alpha=0.2)
-    assert (straight_line(a._compute).__code__
-            is straight_line(b._compute).__code__)
+    assert straight_line(a._compute).__code__ is straight_line(b._compute).__code__
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, database=None)

@@ -58,8 +58,11 @@ def test_bad_argument_raises_at_construction(cls, arg, value, exc, words):
 
 
 def test_keras_message_form():
-    with pytest.raises(ValueError, match=r"^Argument `decay_steps` must be > 0\. "
-                       r"Received: decay_steps=0\.$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^Argument `decay_steps` must be > 0\. "
+        r"Received: decay_steps=0\.$",
+    ):
         lrkit.ExponentialDecay(0.1, 0, 0.5)
 
 

@@ -75,8 +75,9 @@ def _search(table: Sequence[Any], x: Any, right: bool = False) -> int:
     return bisect.bisect_right(table, x) if right else bisect.bisect_left(table, x)
 
 
-def _pow_ratio(base: float, k: Any, scale: int | float = 1, times: float = 1.0,
-               below: int | None = None) -> float:
+def _pow_ratio(
+    base: float, k: Any, scale: int | float = 1, times: float = 1.0, below: int | None = None
+) -> float:
     # times * base ** (k / scale): for an int k, math.pow converts it as float() does
     power = math.pow(base, k if scale == 1 else float(k) / scale)
     return power if times == 1.0 else times * power
@@ -192,8 +193,7 @@ class ArrayOps:
         #: whether floats are float64 (or wider): integers up to 2**53 convert exactly
         self.wide = xp.finfo(self.float_dtype).bits >= 64
         #: the largest integer step (of the integer dtype), or None (float steps)
-        self.int_max = (int(xp.iinfo(self.int_dtype).max)
-                        if xp.isdtype(dtype, "integral") else None)
+        self.int_max = int(xp.iinfo(self.int_dtype).max) if xp.isdtype(dtype, "integral") else None
         for name in ("exp", "log", "sqrt", "sin", "cos", "tanh"):
             setattr(self, name, getattr(xp, name))
         # NumPy's and JAX's divmod (not PyTorch's); clip (not in every namespace lrkit
@@ -211,8 +211,7 @@ class ArrayOps:
             self._lax = lax
 
     def _truncates(self, a: Any, b: Any) -> bool:
-        return (self._lax is not None and a is self.step and type(b) is int
-                and 0 < b <= self.int_max)
+        return self._lax is not None and a is self.step and type(b) is int and 0 < b <= self.int_max
 
     def floor_divide(self, a: Any, b: Any) -> Any:
         if self._truncates(a, b):
@@ -272,16 +271,27 @@ class ArrayOps:
         return self._clip(x, lo, self._pair(x, high)[1])
 
     def pow(self, a: Any, b: Any) -> Any:
-        if (self.concrete and self.wide and isinstance(a, float) and not isinstance(b, float)
-                and self.xp.isdtype(b.dtype, "integral")):
+        if (
+            self.concrete
+            and self.wide
+            and isinstance(a, float)
+            and not isinstance(b, float)
+            and self.xp.isdtype(b.dtype, "integral")
+        ):
             # a float ** integer exponents: NumPy converts the exponents as it goes
             # (in its buffers), with no float64 copy of them
             return self.xp.pow(self.asarray(a), b)
         a, b = self._pair(self._arr(a) if isinstance(b, (int, float)) else a, b)
         return self.xp.pow(a, b)
 
-    def pow_ratio(self, base: float, k: Any, scale: int | float = 1, times: float = 1.0,
-                  below: int | None = None) -> Any:
+    def pow_ratio(
+        self,
+        base: float,
+        k: Any,
+        scale: int | float = 1,
+        times: float = 1.0,
+        below: int | None = None,
+    ) -> Any:
         """``times * base ** (k / scale)`` for integers ``k``; ``below``, if given, is a
         bound the caller guarantees: ``0 <= k < below``.
 
@@ -290,8 +300,7 @@ class ArrayOps:
         operations on the same exponents, without one ``pow`` per step.
         """
         xp = self.xp
-        if (self.concrete and isinstance(base, float) and xp.isdtype(k.dtype, "integral")
-                and k.size):
+        if self.concrete and isinstance(base, float) and xp.isdtype(k.dtype, "integral") and k.size:
             if below is None:
                 low, size = int(xp.min(k)), int(xp.max(k)) + 1
             else:
@@ -415,16 +424,18 @@ class ArrayOps:
             return self._choose_boxed([index], branches, args)
         return self._choose_all(index, branches, args)
 
-    def _choose_boxed(self, box: list[Any], branches: Sequence[Callable[..., Any]],
-                      args: tuple[Any, ...]) -> Any:
+    def _choose_boxed(
+        self, box: list[Any], branches: Sequence[Callable[..., Any]], args: tuple[Any, ...]
+    ) -> Any:
         # the index comes in a list that is emptied: no frame of this call holds it
         # once its pieces are found
         if not box[0].size:
             return self._choose_all(box.pop(), branches, args)
         return self._choose_pieces(box, branches, args)
 
-    def _choose_all(self, index: Any, branches: Sequence[Callable[..., Any]],
-                    args: tuple[Any, ...]) -> Any:
+    def _choose_all(
+        self, index: Any, branches: Sequence[Callable[..., Any]], args: tuple[Any, ...]
+    ) -> Any:
         xp = self.xp
         out = branches[0](*args)
         for i in range(1, len(branches)):
@@ -433,8 +444,9 @@ class ArrayOps:
             out = self.where(cond, branches[i](*args), out)
         return out
 
-    def _choose_pieces(self, box: list[Any], branches: Sequence[Callable[..., Any]],
-                       args: tuple[Any, ...]) -> Any:
+    def _choose_pieces(
+        self, box: list[Any], branches: Sequence[Callable[..., Any]], args: tuple[Any, ...]
+    ) -> Any:
         xp = self.xp
         index = box.pop()
         shape = tuple(index.shape)
@@ -456,8 +468,10 @@ class ArrayOps:
             else:
                 keys = xp.arange(low, high + 2, dtype=flat.dtype, device=self.device)
                 ends = [int(e) for e in xp.searchsorted(flat, keys)]
-            pieces = [(ends[k + 1] - ends[k], i, slice(ends[k], ends[k + 1]))
-                      for k, i in enumerate(range(low, high + 1))]
+            pieces = [
+                (ends[k + 1] - ends[k], i, slice(ends[k], ends[k + 1]))
+                for k, i in enumerate(range(low, high + 1))
+            ]
         else:
             pieces = []
             for i in range(low, high + 1):

@@ -57,8 +57,9 @@ class _Sym:
 
     __slots__ = ("converted", "finite", "is_float", "nonneg", "plain", "rec", "ref")
 
-    def __init__(self, ref: str, rec: _Recorder, is_float: bool = False,
-                 plain: bool = False) -> None:
+    def __init__(
+        self, ref: str, rec: _Recorder, is_float: bool = False, plain: bool = False
+    ) -> None:
         self.ref = ref
         self.rec = rec
         #: known to be a Python float (else: an int, a bool, or not known)
@@ -111,13 +112,26 @@ def _binary(op: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     return forward, reflected
 
 
-for _name, _op in (("add", "+"), ("sub", "-"), ("mul", "*"), ("truediv", "/"),
-                   ("floordiv", "//"), ("mod", "%"), ("pow", "**")):
+for _name, _op in (
+    ("add", "+"),
+    ("sub", "-"),
+    ("mul", "*"),
+    ("truediv", "/"),
+    ("floordiv", "//"),
+    ("mod", "%"),
+    ("pow", "**"),
+):
     _fwd, _ref = _binary(_op)
     setattr(_Sym, f"__{_name}__", _fwd)
     setattr(_Sym, f"__r{_name}__", _ref)
-for _name, _op in (("lt", "<"), ("le", "<="), ("gt", ">"), ("ge", ">="), ("eq", "=="),
-                   ("ne", "!=")):
+for _name, _op in (
+    ("lt", "<"),
+    ("le", "<="),
+    ("gt", ">"),
+    ("ge", ">="),
+    ("eq", "=="),
+    ("ne", "!="),
+):
     setattr(_Sym, f"__{_name}__", _binary(_op)[0])
 del _name, _op, _fwd, _ref
 
@@ -165,8 +179,14 @@ class _Line:
 
     __slots__ = ("args", "keep", "lazy", "target", "template", "unused_ok")
 
-    def __init__(self, target: str, template: str, args: Sequence[str],
-                 lazy: tuple[int, ...] = (), keep: bool = False) -> None:
+    def __init__(
+        self,
+        target: str,
+        template: str,
+        args: Sequence[str],
+        lazy: tuple[int, ...] = (),
+        keep: bool = False,
+    ) -> None:
         self.target, self.template, self.args = target, template, tuple(args)
         self.lazy, self.keep = lazy, keep  # keep: a branch's result, assigned in every arm
         #: a float() whose every use converts as it would: left out when unused
@@ -216,8 +236,14 @@ class _Recorder:
         self._count += 1
         return f"v{self._count}"
 
-    def emit(self, template: str, args: Sequence[Any], is_float: bool = False,
-             plain: bool = False, lazy: tuple[int, ...] = ()) -> _Sym:
+    def emit(
+        self,
+        template: str,
+        args: Sequence[Any],
+        is_float: bool = False,
+        plain: bool = False,
+        lazy: tuple[int, ...] = (),
+    ) -> _Sym:
         """A new variable, ``template`` with the names of ``args`` in its places."""
         name = self.fresh()
         self.lines.append(_Line(name, template, [self.ref(a) for a in args], lazy))
@@ -261,15 +287,17 @@ class _Recorder:
         if op in _CONVERTING:
             a, b = self._unconverted(a, b)
             b, a = self._unconverted(b, a)
-        out = self.emit(f"{{0}} {op} {{1}}", (a, b), op == "/" or (floats and op in _FLOAT_OPS),
-                        plain)
+        out = self.emit(
+            f"{{0}} {op} {{1}}", (a, b), op == "/" or (floats and op in _FLOAT_OPS), plain
+        )
         # (a bool; a sum, product or quotient of numbers >= 0; Python's `a % b` has
         # the sign of b)
         nonneg = (op in _KEEP_SIGN and _nonneg(a, b)) or (op == "%" and plain and _nonneg(b))
         return _mark(out, op in _COMPARISONS, nonneg)
 
-    def call(self, fn: Callable[..., Any], *args: Any, is_float: bool = False,
-             plain: bool = False) -> _Sym:
+    def call(
+        self, fn: Callable[..., Any], *args: Any, is_float: bool = False, plain: bool = False
+    ) -> _Sym:
         places = ", ".join(f"{{{i}}}" for i in range(len(args)))
         return self.emit(f"{self.constant(fn)}({places})", args, is_float, plain)
 
@@ -300,8 +328,11 @@ class _Recorder:
             heads = ["if {0}:", "else:"]
             bodies.reverse()
         else:
-            heads = ["if {0} == 0:"] + [f"elif {{0}} == {i}:" for i in
-                                        range(1, len(bodies) - 1)] + ["else:"]
+            heads = (
+                ["if {0} == 0:"]
+                + [f"elif {{0}} == {i}:" for i in range(1, len(bodies) - 1)]
+                + ["else:"]
+            )
         self.lines.append(_If(idx, heads, bodies))
         return _mark(_Sym(out, self, floats, plain), finite, nonneg)
 
@@ -328,7 +359,8 @@ def _render(lines: list[_Line | _If], result: _Line) -> tuple[list[str], str]:
         for item in block:
             if isinstance(item, _If):
                 uses[item.index] = uses.get(item.index, 0) + len(
-                    [h for h in item.heads if "{0}" in h])
+                    [h for h in item.heads if "{0}" in h]
+                )
                 for body in item.bodies:
                     count(body)
             else:
@@ -350,16 +382,16 @@ def _render(lines: list[_Line | _If], result: _Line) -> tuple[list[str], str]:
 
     prune(lines)
 
-    def block(items: list[_Line | _If], indent: str, out: list[str], last: _Line | None
-              ) -> str:
+    def block(items: list[_Line | _If], indent: str, out: list[str], last: _Line | None) -> str:
         pending: list[tuple[str, str, int]] = []  # (name, expression, nesting), in order
 
         def flush() -> None:
             out.extend(f"{indent}{name} = {expr}" for name, expr, _ in pending)
             pending.clear()
 
-        def expression(template: str, args: Sequence[str], lazy: tuple[int, ...]
-                       ) -> tuple[str, int]:
+        def expression(
+            template: str, args: Sequence[str], lazy: tuple[int, ...]
+        ) -> tuple[str, int]:
             texts, nesting = list(args), 0
             order = [i for i in _places(template) if i not in lazy]
             for i in reversed(order):  # the operand evaluated last was computed last
@@ -445,15 +477,26 @@ class _Recording:
         # base would give a complex number, 0 ** -1 a ZeroDivisionError)
         if type(a) is float and 0.0 < a < math.inf and isinstance(b, _Sym):
             args = self.rec._unconverted(b, a)[::-1]
-        elif (isinstance(a, _Sym) and a.nonneg and _number(b) and b >= 0
-              and (a.is_float or type(b) is float)):  # (not an int ** an int)
+        elif (
+            isinstance(a, _Sym)
+            and a.nonneg
+            and _number(b)
+            and b >= 0
+            and (a.is_float or type(b) is float)
+        ):  # (not an int ** an int)
             args = self.rec._unconverted(a, b)
         else:
             return self._unary(SCALAR.pow, a, b)
         return _mark(self.rec.emit("{0} ** {1}", args, True), False, True)
 
-    def pow_ratio(self, base: float, k: Any, scale: int | float = 1, times: float = 1.0,
-                  below: int | None = None) -> Any:
+    def pow_ratio(
+        self,
+        base: float,
+        k: Any,
+        scale: int | float = 1,
+        times: float = 1.0,
+        below: int | None = None,
+    ) -> Any:
         power = self.pow(base, k if scale == 1 else self.to_float(k) / scale)  # as SCALAR's
         return power if times == 1.0 else times * power
 
@@ -469,11 +512,17 @@ class _Recording:
         return a // b, a % b
 
     # the conditional expressions SCALAR's where/minimum/maximum/clip/since are made of
-    def _either(self, template: str, a: Any, b: Any, args: tuple[Any, ...], nonneg: bool,
-                lazy: tuple[int, ...] = ()) -> _Sym:
+    def _either(
+        self,
+        template: str,
+        a: Any,
+        b: Any,
+        args: tuple[Any, ...],
+        nonneg: bool,
+        lazy: tuple[int, ...] = (),
+    ) -> _Sym:
         """A conditional expression whose value is ``a`` or ``b``."""
-        out = self.rec.emit(template, args, _is_float(a) and _is_float(b), _plain(a, b),
-                            lazy=lazy)
+        out = self.rec.emit(template, args, _is_float(a) and _is_float(b), _plain(a, b), lazy=lazy)
         return _mark(out, _finite(a, b), nonneg)
 
     def where(self, cond: Any, a: Any, b: Any) -> Any:
@@ -505,8 +554,9 @@ class _Recording:
     def since(self, step: Any, start: Any) -> Any:
         if not _symbolic(step, start):
             return SCALAR.since(step, start)
-        out = self.rec.emit("{0} - {1} if {0} > {1} else 0", (step, start), False,
-                            _plain(step, start))
+        out = self.rec.emit(
+            "{0} - {1} if {0} > {1} else 0", (step, start), False, _plain(step, start)
+        )
         return _mark(out, _finite(step, start), True)
 
     # -- tables and branches --------------------------------------------------------------
@@ -516,16 +566,16 @@ class _Recording:
     def search(self, table: Sequence[Any], x: Any, right: bool = False) -> Any:
         if not isinstance(x, _Sym):
             return SCALAR.search(table, x, right)
-        out = self.rec.call(bisect.bisect_right if right else bisect.bisect_left, table, x,
-                            plain=True)
+        out = self.rec.call(
+            bisect.bisect_right if right else bisect.bisect_left, table, x, plain=True
+        )
         return _mark(out, True, True)  # (an index)
 
     def take(self, table: Sequence[Any], index: Any) -> Any:
         if not isinstance(index, _Sym):
             return table[index]
         floats = all(type(e) is float for e in table)
-        out = self.rec.emit(f"{self.rec.constant(table)}[{{0}}]", (index,), floats,
-                            _plain(*table))
+        out = self.rec.emit(f"{self.rec.constant(table)}[{{0}}]", (index,), floats, _plain(*table))
         return _mark(out, _finite(*table), _nonneg(*table))
 
     def select(self, branches: Sequence[Callable[..., Any]], index: Any) -> Any:
@@ -623,31 +673,40 @@ def straight_call(
     rec, finite, lines, result = _record(compute)
     k = rec.constant
     is_int, zero = f"{k(type)}(step) is {k(int)}", k(0)
-    caught = ["            except _OverflowError:",
-              "                raise _overflow(step) from None"]
-    # a result known to be finite (a value of a table, ...) is returned as it is
-    check = [f"                return {result}", *caught] if finite else [
-        f"                out = {result}",
-        *caught,
-        f"            if out - out == {k(0.0)}:  # inf - inf and nan - nan are nan",
-        "                return out",
-        "            raise _overflow(step)",
+    caught = [
+        "            except _OverflowError:",
+        "                raise _overflow(step) from None",
     ]
+    # a result known to be finite (a value of a table, ...) is returned as it is
+    check = (
+        [f"                return {result}", *caught]
+        if finite
+        else [
+            f"                out = {result}",
+            *caught,
+            f"            if out - out == {k(0.0)}:  # inf - inf and nan - nan are nan",
+            "                return out",
+            "            raise _overflow(step)",
+        ]
+    )
     names = ", ".join(f"_k{i}" for i in range(len(rec.constants)))  # (all named by now)
-    source = "\n".join([
-        f"def _make({names}, _other, _overflow, _OverflowError):",
-        "    def call(step):",
-        f"        if {is_int} and step >= {zero}:",
-        "            try:",
-        *(f"                {line}" for line in lines),
-        *check,
-        "        return _other(step)",
-        "    def formula(step):",
-        *(f"        {line}" for line in lines),
-        f"        return {result}",
-        "    return call, formula",
-        "",
-    ])
+    source = "\n".join(
+        [
+            f"def _make({names}, _other, _overflow, _OverflowError):",
+            "    def call(step):",
+            f"        if {is_int} and step >= {zero}:",
+            "            try:",
+            *(f"                {line}" for line in lines),
+            *check,
+            "        return _other(step)",
+            "    def formula(step):",
+            *(f"        {line}" for line in lines),
+            f"        return {result}",
+            "    return call, formula",
+            "",
+        ]
+    )
     fns: tuple[Callable[[Any], float], Callable[[Any], float]] = _maker(source)(
-        *rec.constants, other, overflow, OverflowError)
+        *rec.constants, other, overflow, OverflowError
+    )
     return fns

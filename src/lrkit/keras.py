@@ -326,8 +326,10 @@ def from_keras(obj: Any) -> LearningRateSchedule:
     get_config = getattr(obj, "get_config", None)
     if callable(get_config) and not isinstance(obj, type):  # e.g. a tf.keras 2 schedule
         config = get_config()
-        if isinstance(config, Mapping) and "learning_rate" in config and hasattr(
-            obj, "apply_gradients"
+        if (
+            isinstance(config, Mapping)
+            and "learning_rate" in config
+            and hasattr(obj, "apply_gradients")
         ):
             return _from_optimizer_config({"config": dict(config)})
         return _from_serialized({"class_name": type(obj).__name__, "config": config})
@@ -339,9 +341,7 @@ def from_keras(obj: Any) -> LearningRateSchedule:
 
 def _from_serialized(config: Mapping[str, Any]) -> LearningRateSchedule:
     names = (config.get("registered_name"), config.get("class_name"))
-    if REGISTERED_NAME in names or (
-        "KerasSchedule" in names and config.get("module") == __name__
-    ):
+    if REGISTERED_NAME in names or ("KerasSchedule" in names and config.get("module") == __name__):
         inner = config.get("config")
         if not isinstance(inner, Mapping) or "schedule" not in inner:
             raise ValueError(

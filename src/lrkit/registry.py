@@ -103,9 +103,7 @@ def lookup(
     if not isinstance(class_name, str):
         from lrkit._validate import shown
 
-        raise TypeError(
-            f"`class_name` must be a string. Received: class_name={shown(class_name)}."
-        )
+        raise TypeError(f"`class_name` must be a string. Received: class_name={shown(class_name)}.")
     keys = [k for k in (registered_name, class_name) if isinstance(k, str)]
     if custom_objects:
         for key in keys:

@@ -218,8 +218,7 @@ class ScheduleLR(LRScheduler):
                     f"{len(schedules)} parameter groups."
                 )
             schedules = [
-                s if c is None else deserialize(c)
-                for s, c in zip(schedules, saved, strict=True)
+                s if c is None else deserialize(c) for s, c in zip(schedules, saved, strict=True)
             ]
         mode = _choice("mode", state_dict.get("mode", self.mode), MODES)
         base_lrs = list(state_dict.get("base_lrs", self.base_lrs))

@@ -199,6 +199,8 @@ def multiply(a: Any, b: Any) -> Any:
         return Scale(b, a)
     if not (isinstance(a, LearningRateSchedule) and isinstance(b, LearningRateSchedule)):
         return NotImplemented
-    parts = [*(a.schedules if type(a) is Product else (a,)),
-             *(b.schedules if type(b) is Product else (b,))]
+    parts = [
+        *(a.schedules if type(a) is Product else (a,)),
+        *(b.schedules if type(b) is Product else (b,)),
+    ]
     return Product(parts)

@@ -76,9 +76,7 @@ class Knots:
         n = len(self.xs)
         self.starts = self.xs[:-1]
         # a zero-length segment (a jump) is never interpolated; 1 keeps its division finite
-        self.lengths = tuple(
-            (self.xs[k + 1] - self.xs[k]) or 1 for k in range(n - 1)
-        )
+        self.lengths = tuple((self.xs[k + 1] - self.xs[k]) or 1 for k in range(n - 1))
         self.a = self.ys[:-1]
         self.b = self.ys[1:]
 

@@ -94,7 +94,8 @@ class CosineDecay(LearningRateSchedule):
         # the decay's steps (since `start`) and the remaining fraction are temporaries
         # of one expression, each freed once used (cosine_remaining frees the fraction)
         c = cosine_remaining(
-            xp, xp.to_float(xp.maximum(d - (xp.since(step, start) if start else step), 0)) / d)
+            xp, xp.to_float(xp.maximum(d - (xp.since(step, start) if start else step), 0)) / d
+        )
         return self._peak * (self._one_minus_alpha * c + self.alpha)
 
     def _rising(self, xp: Any, step: Any) -> Any:

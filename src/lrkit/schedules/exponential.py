@@ -85,8 +85,9 @@ class ExponentialDecay(LearningRateSchedule):
         q_far = math.floor(self._q_safe) + 1 if self._q_safe < math.inf else None
         self._far_step = None if q_far is None else q_far * self._period
         # (as a float, for arrays of float steps: a large Python int may not convert)
-        self._far_float = (math.inf if q_far is None or self._far_step >= 2.0**1023
-                           else float(self._far_step))
+        self._far_float = (
+            math.inf if q_far is None or self._far_step >= 2.0**1023 else float(self._far_step)
+        )
         self._float32_direct = _float32_direct(rate, init, self._q_safe)
         self._freeze()
 
@@ -119,9 +120,11 @@ class ExponentialDecay(LearningRateSchedule):
         if not self.initial_learning_rate:
             return 0.0
         far = self._far_step
-        if (far is None  # rate**q never leaves float64's range
-                or (not xp.wide and self._float32_direct)
-                or (xp.int_max is not None and far > xp.int_max)):  # (no step gets there)
+        if (
+            far is None  # rate**q never leaves float64's range
+            or (not xp.wide and self._float32_direct)
+            or (xp.int_max is not None and far > xp.int_max)
+        ):  # (no step gets there)
             return self._direct(xp, step)
         if xp.is_array and xp.int_max is None:
             far = self._far_float

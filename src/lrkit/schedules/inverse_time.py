@@ -62,5 +62,6 @@ class InverseTimeDecay(LearningRateSchedule):
         # (the quotient a temporary of the expression: NumPy computes in its memory)
         if self.staircase:
             return self.initial_learning_rate / (
-                1.0 + self.decay_rate * xp.to_float(split(xp, step, self._period)[0]))
+                1.0 + self.decay_rate * xp.to_float(split(xp, step, self._period)[0])
+            )
         return self.initial_learning_rate / (1.0 + self.decay_rate * ratio(xp, step, self._period))

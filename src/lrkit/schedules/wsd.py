@@ -162,9 +162,7 @@ class WarmupStableDecay(LearningRateSchedule):
                 return fraction_of(fraction, total, rounding=1)
             if steps is None:
                 if required:
-                    raise ValueError(
-                        f"Pass `{kind}_steps` or `{kind}_fraction`. Received neither."
-                    )
+                    raise ValueError(f"Pass `{kind}_steps` or `{kind}_fraction`. Received neither.")
                 return 0
             return v.as_exact(steps)
 
