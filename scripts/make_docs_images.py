@@ -220,7 +220,7 @@ def _names(spec: str) -> set[str]:
 
 
 def main(argv: list[str]) -> int:
-    from lrkit import registry
+    from lrkit.core import registry
 
     known = {k.rpartition(">")[2] for k in registry.known()}
     IMG.mkdir(parents=True, exist_ok=True)

@@ -107,7 +107,7 @@ def test_a_warmup_over_ten_million_steps_peaks_near_three_results(np):
 def test_a_numpy_selection_lets_go_of_its_index(np):
     import weakref
 
-    from lrkit.base import _array_step
+    from lrkit.core.base import _array_step
 
     ops, step = _array_step(np.arange(100))
     index = step >= 50
@@ -126,7 +126,7 @@ def test_a_numpy_selection_lets_go_of_its_index(np):
 
 
 def test_pow_ratio_looks_up_few_exponents_with_the_same_values(np):
-    from lrkit.base import _array_step
+    from lrkit.core.base import _array_step
 
     ops, _ = _array_step(np.arange(10))
     rng = np.random.default_rng(3)
@@ -148,7 +148,7 @@ def test_pow_ratio_looks_up_few_exponents_with_the_same_values(np):
     with pytest.raises(IndexError):  # a broken promise is an error, not a wrong value
         ops.pow_ratio(0.96, few.reshape(-1), below=10)
     # and the Python-number path: math.pow of the same exponent
-    from lrkit._namespace import SCALAR
+    from lrkit.core.namespace import SCALAR
 
     assert SCALAR.pow_ratio(0.96, 7, 3) == 0.96 ** (7 / 3) and SCALAR.pow_ratio(0.5, 3) == 0.125
     assert SCALAR.pow_ratio(0.5, 3, times=3.0) == 0.375

@@ -111,7 +111,7 @@ def test_convert_errors(tmp_path):
 
 
 def test_list_shows_every_schedule():
-    from lrkit import registry
+    from lrkit.core import registry
     from lrkit.spec import signature_text
 
     text = ok("list")

@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lrkit
-from lrkit import registry
+from lrkit.core import registry
 from lrkit.model_garden.config import LR_FIELDS, WARMUP_FIELDS
 from lrkit.spec import parse_spec
 

@@ -30,7 +30,7 @@ import lrkit.keras as lk
 from conftest import require
 from lrkit import boundaries, cli, formats, termplot  # noqa: F401 (imported before any spy)
 from lrkit.model_garden.config import MAX_DEPTH, MAX_FILE_BYTES, MAX_YAML_NODES
-from lrkit.serialization import MAX_CONFIG_DEPTH, MAX_NESTING
+from lrkit.core.serialization import MAX_CONFIG_DEPTH, MAX_NESTING
 from lrkit.spec import SpecError, parse_spec
 from test_straight import structural
 
@@ -92,7 +92,7 @@ def no_imports(monkeypatch):
                 flags = args[3] if len(args) > 3 else kwargs.get("flags", 0)
                 parse_only = kind == "compile" and flags & ast.PyCF_ONLY_AST  # ast.parse
                 module = kind == "compile" and str(args[1]).endswith(".py")  # an import
-                # a formula recorded by lrkit._straight: allowed if its text holds no
+                # a formula recorded by lrkit.core.fastpath: allowed if its text holds no
                 # value of the config (names, operators and if/elif indices only)
                 recorded = (
                     kind == "compile" and args[1] == "<lrkit straight-line>" and structural(first)

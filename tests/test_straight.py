@@ -1,7 +1,7 @@
 """The recorded (straight-line) form of each formula gives the SCALAR path's results.
 
 ``schedule(step)`` with a Python number runs, for lrkit's own classes, the formula
-recorded once as one Python function of the step (lrkit._straight). It must give the
+recorded once as one Python function of the step (lrkit.core.fastpath). It must give the
 same float, bit for bit, as the formula run through the SCALAR namespace, raise the
 same errors, and never be used where it could go stale (a user's mutable schedule).
 """
@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 
 import lrkit
 import lrkit.model_garden
-from lrkit import _straight as straight
-from lrkit._namespace import SCALAR
-from lrkit._straight import Untraceable, straight_line
-from lrkit.registry import _OWN
+from lrkit.core import fastpath as straight
+from lrkit.core.namespace import SCALAR
+from lrkit.core.fastpath import Untraceable, straight_line
+from lrkit.core.registry import _OWN
 from lrkit.spec import parse_spec
 
 # every class lrkit defines, several configurations each (the branches of each formula)

@@ -34,7 +34,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from lrkit.base import LearningRateSchedule
+from lrkit.core.base import LearningRateSchedule
 from lrkit.compose import Clamp, Join, Offset, Product, Scale, Sum, Warmup
 from lrkit.schedules import (
     Constant,

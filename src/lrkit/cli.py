@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from lrkit.base import LearningRateSchedule
+from lrkit.core.base import LearningRateSchedule
 
 COMMANDS = ("plot", "show", "inspect", "convert", "list")
 
@@ -59,7 +59,7 @@ def _where(spec: str) -> str:
 
 
 def _not_found(spec: str) -> str:
-    from lrkit import registry
+    from lrkit.core import registry
     from lrkit.spec import signature_text
 
     name = spec.strip()
@@ -266,7 +266,7 @@ def _inspect(args: argparse.Namespace) -> None:
         near = [int(b) + d for b, _ in marks[:6] for d in (0, 1)]
         steps = sorted({0, *near, *(last * k // 4 for k in range(1, 5))} - {last + 1})
     if args.format == "json":
-        from lrkit.serialization import serialize
+        from lrkit.core.serialization import serialize
 
         try:
             config: Any = serialize(schedule)
@@ -307,7 +307,7 @@ def _num(x: Any) -> str:
 
 def _convert(args: argparse.Namespace) -> None:
     from lrkit import formats
-    from lrkit.serialization import serialize
+    from lrkit.core.serialization import serialize
 
     schedule, _kind = load_source(args.file)
     if args.to == "model-garden":
@@ -330,7 +330,7 @@ def _convert(args: argparse.Namespace) -> None:
 
 def _check_keras(schedule: Any) -> None:
     """Refuses a schedule Keras cannot load: one holding lrkit's own classes."""
-    from lrkit import registry
+    from lrkit.core import registry
     from lrkit.schedules import Constant
 
     if isinstance(schedule, Constant):
@@ -396,7 +396,7 @@ def _write_text(text: str, output: str | None) -> None:
 
 
 def _list(args: argparse.Namespace) -> None:
-    from lrkit import registry
+    from lrkit.core import registry
     from lrkit.spec import signature_text
 
     rows = []

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lrkit.base import LearningRateSchedule
+from lrkit.core.base import LearningRateSchedule
 
 #: the largest file (or ``config.json`` inside a ``.keras`` zip) read
 MAX_BYTES = 16 * 2**20
@@ -108,8 +108,8 @@ def from_text(text: str, where: str) -> Loaded:
 
 def from_data(data: Any, where: str = "the config") -> Loaded:
     """The schedule a parsed JSON or YAML document holds."""
-    from lrkit import registry
-    from lrkit.serialization import deserialize
+    from lrkit.core import registry
+    from lrkit.core.serialization import deserialize
 
     if isinstance(data, str) and data in registry.known():
         return Loaded(deserialize(data), "Keras serialized schedule (by name)")
@@ -163,7 +163,7 @@ def dump_lrkit(schedule: LearningRateSchedule) -> dict[str, Any]:
     'Constant'
     """
     from lrkit._version import __version__
-    from lrkit.serialization import serialize
+    from lrkit.core.serialization import serialize
 
     return {
         "format": LRKIT_FORMAT,
@@ -174,7 +174,7 @@ def dump_lrkit(schedule: LearningRateSchedule) -> dict[str, Any]:
 
 
 def _from_lrkit(data: Mapping[str, Any], where: str) -> LearningRateSchedule:
-    from lrkit.serialization import deserialize
+    from lrkit.core.serialization import deserialize
 
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
@@ -296,7 +296,7 @@ def _is_keras_wrapper(data: Any) -> bool:
 def keras_schedule(data: Any) -> LearningRateSchedule:
     """A schedule from Keras's serialized form, unwrapping ``lrkit.keras.KerasSchedule``
     (saved as ``{"config": {"schedule": <lrkit's serialized form>}}``)."""
-    from lrkit.serialization import deserialize
+    from lrkit.core.serialization import deserialize
 
     if _is_keras_wrapper(data):
         inner = data.get("config")
@@ -307,7 +307,7 @@ def keras_schedule(data: Any) -> LearningRateSchedule:
 
 
 def _is_schedule_name(class_name: Any, registered_name: Any) -> bool:
-    from lrkit import registry
+    from lrkit.core import registry
 
     known = registry.known()
     names = {k.rpartition(">")[2] for k in known} | set(known)

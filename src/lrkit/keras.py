@@ -37,10 +37,10 @@ import zlib
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from lrkit.base import LearningRateSchedule
-from lrkit.registry import KERAS_MODULE, serial_info
+from lrkit.core.base import LearningRateSchedule
+from lrkit.core.registry import KERAS_MODULE, serial_info
 from lrkit.schedules.constant import Constant
-from lrkit.serialization import deserialize, serialize
+from lrkit.core.serialization import deserialize, serialize
 
 __all__ = [
     "MAX_CONFIG_BYTES",
@@ -196,7 +196,7 @@ def _tf_compute(schedule: LearningRateSchedule, step: Any) -> Any:
     """``schedule(step)`` for a TensorFlow tensor, in float64 TensorFlow ops."""
     import tensorflow as tf
 
-    from lrkit._namespace import ArrayOps
+    from lrkit.core.namespace import ArrayOps
 
     if type(schedule)._compute is LearningRateSchedule._compute:
         return schedule(step)  # a user's schedule with its own __call__
@@ -420,8 +420,8 @@ def read_keras_file(
             f"{name}: the model was saved without an optimizer (not compiled), so it has no "
             "learning-rate schedule."
         )
-    from lrkit import _validate
-    from lrkit.serialization import MAX_CONFIG_DEPTH
+    from lrkit.core import validate as _validate
+    from lrkit.core.serialization import MAX_CONFIG_DEPTH
 
     try:
         _validate.nesting(optimizer, MAX_CONFIG_DEPTH, "The optimizer's config")

@@ -17,7 +17,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from lrkit.base import LearningRateSchedule
+from lrkit.core.base import LearningRateSchedule
 from lrkit.boundaries import boundaries as _boundaries
 from lrkit.boundaries import horizon
 from lrkit.termplot import format_step

@@ -11,8 +11,9 @@ import ast
 import warnings
 from typing import Any
 
-from lrkit import _validate, registry
-from lrkit.base import LearningRateSchedule
+from lrkit.core import registry
+from lrkit.core import validate as _validate
+from lrkit.core.base import LearningRateSchedule
 
 #: longest SPEC text accepted
 MAX_LENGTH = 100_000

@@ -32,8 +32,8 @@ import torch
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
 
-from lrkit.base import LearningRateSchedule
-from lrkit.serialization import deserialize, serialize
+from lrkit.core.base import LearningRateSchedule
+from lrkit.core.serialization import deserialize, serialize
 
 __all__ = ["MODES", "ON_SKIP", "ScheduleLR", "lightning_config"]
 

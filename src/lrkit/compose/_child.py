@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lrkit.base import LearningRateSchedule
+from lrkit.core.base import LearningRateSchedule
 
 
 def child(name: str, value: Any) -> Any:

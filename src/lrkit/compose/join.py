@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from lrkit import _validate as v
-from lrkit.base import LearningRateSchedule, formula
+from lrkit.core import validate as v
+from lrkit.core.base import LearningRateSchedule, formula
 from lrkit.compose._child import check_step_mode, child
-from lrkit.registry import builtin
+from lrkit.core.registry import builtin
 
 
 @builtin(module="lrkit")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from lrkit import _validate as v
-from lrkit.base import LearningRateSchedule, formula
+from lrkit.core import validate as v
+from lrkit.core.base import LearningRateSchedule, formula
 from lrkit.compose._child import check_step_mode, child
-from lrkit.registry import builtin
+from lrkit.core.registry import builtin
 from lrkit.schedules._common import cosine_remaining
 
 SHAPES = ("linear", "polynomial", "cosine")

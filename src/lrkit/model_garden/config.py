@@ -17,8 +17,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from lrkit import _validate
-from lrkit.base import LearningRateSchedule
+from lrkit.core import validate as _validate
+from lrkit.core.base import LearningRateSchedule
 from lrkit.model_garden.offset import (
     CosineDecayWithOffset,
     ExponentialDecayWithOffset,

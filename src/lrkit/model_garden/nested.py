@@ -14,7 +14,7 @@ import inspect
 from collections.abc import Mapping
 from typing import Any
 
-from lrkit.base import LearningRateSchedule
+from lrkit.core.base import LearningRateSchedule
 from lrkit.model_garden.offset import (
     CosineDecayWithOffset,
     ExponentialDecayWithOffset,

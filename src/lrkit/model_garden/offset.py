@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from lrkit import _validate as v
-from lrkit.base import LearningRateSchedule, evaluate
-from lrkit.registry import builtin
+from lrkit.core import validate as v
+from lrkit.core.base import LearningRateSchedule, evaluate
+from lrkit.core.registry import builtin
 from lrkit.schedules import CosineDecay, ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay
 
 

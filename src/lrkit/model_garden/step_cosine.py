@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from lrkit import _validate as v
-from lrkit.base import LearningRateSchedule
+from lrkit.core import validate as v
+from lrkit.core.base import LearningRateSchedule
 from lrkit.model_garden.power import _shifted
-from lrkit.registry import builtin
+from lrkit.core.registry import builtin
 from lrkit.schedules._common import cosine_remaining
 
 

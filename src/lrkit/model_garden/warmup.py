@@ -11,9 +11,9 @@ import numbers
 from collections.abc import Mapping
 from typing import Any
 
-from lrkit import _validate as v
-from lrkit.base import LearningRateSchedule, evaluate
-from lrkit.registry import builtin
+from lrkit.core import validate as v
+from lrkit.core.base import LearningRateSchedule, evaluate
+from lrkit.core.registry import builtin
 
 
 def _after(value: Any) -> Any:

@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from lrkit import _validate as v
+from lrkit.core import validate as v
 from lrkit.schedules._common import cosine_remaining
 
 Number = int | float

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lrkit import _validate as v
-from lrkit.base import LearningRateSchedule
+from lrkit.core import validate as v
+from lrkit.core.base import LearningRateSchedule
 from lrkit.schedules._common import split
 from lrkit.schedules._pieces import integer, with_warmup
 from lrkit.schedules.cosine_restarts import HORIZON, MAX_PERIODS

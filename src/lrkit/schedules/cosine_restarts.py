@@ -6,9 +6,9 @@ import itertools
 import math
 from typing import Any
 
-from lrkit import _validate as v
-from lrkit.base import LearningRateSchedule
-from lrkit.registry import builtin
+from lrkit.core import validate as v
+from lrkit.core.base import LearningRateSchedule
+from lrkit.core.registry import builtin
 from lrkit.schedules._common import cosine_remaining, split
 
 #: restart tables end past this step; steps beyond it are outside the domain

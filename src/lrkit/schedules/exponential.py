@@ -6,9 +6,9 @@ import math
 import struct
 from typing import Any
 
-from lrkit import _validate as v
-from lrkit.base import LearningRateSchedule
-from lrkit.registry import builtin
+from lrkit.core import validate as v
+from lrkit.core.base import LearningRateSchedule
+from lrkit.core.registry import builtin
 
 
 @builtin()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from lrkit import _validate as v
-from lrkit.registry import builtin
+from lrkit.core import validate as v
+from lrkit.core.registry import builtin
 from lrkit.schedules._common import split
 from lrkit.schedules._timm import WARMUP_ATTRS, TimmWarmup
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from lrkit import _validate as v
-from lrkit._namespace import SCALAR
-from lrkit.registry import builtin
+from lrkit.core import validate as v
+from lrkit.core.namespace import SCALAR
+from lrkit.core.registry import builtin
 from lrkit.schedules._timm import WARMUP_ATTRS, Cycles
 
 #: tanh(350) is 1 to far beyond float64's precision; clipping keeps exp() finite

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from lrkit import _validate as v
-from lrkit.base import LearningRateSchedule
-from lrkit.registry import builtin
+from lrkit.core import validate as v
+from lrkit.core.base import LearningRateSchedule
+from lrkit.core.registry import builtin
 from lrkit.schedules._common import cosine_remaining
 from lrkit.schedules._pieces import (
     choice,

@@ -1,7 +1,7 @@
 """Straight-line Python functions of the step, derived from each schedule's formula.
 
 A schedule's formula is written once, as ``_compute(xp, step)`` (see
-:mod:`lrkit._namespace`). Run with :data:`~lrkit._namespace.SCALAR` on a Python
+:mod:`lrkit.core.namespace`). Run with :data:`~lrkit.core.namespace.SCALAR` on a Python
 number, every operation costs an attribute read and a call, and every helper method
 of the formula one more call: two to four times the cost of the formula written by
 hand.
@@ -39,7 +39,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from lrkit._namespace import SCALAR
+from lrkit.core.namespace import SCALAR
 
 # beyond these the recording is given up (the formula keeps the SCALAR path): an
 # `if`/`elif` chain is a linear search, and Python's compiler has nesting limits

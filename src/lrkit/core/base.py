@@ -7,8 +7,8 @@ import math
 import numbers
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from lrkit._namespace import SCALAR, ArrayOps
-from lrkit.registry import _OWN
+from lrkit.core.namespace import SCALAR, ArrayOps
+from lrkit.core.registry import _OWN
 
 
 @runtime_checkable
@@ -50,7 +50,7 @@ class LearningRateSchedule:
         The instance's ``_call`` computes it: the method below, or, for lrkit's own
         (immutable) classes after their first call, the formula recorded as one
         straight-line function of the step with the checks of ``_call`` written in
-        (see :mod:`lrkit._straight`): same operations, same results, less overhead.
+        (see :mod:`lrkit.core.fastpath`): same operations, same results, less overhead.
         (``__call__`` stays a plain method, which ``torch.compile`` traces.) A
         subclass that defines ``__call__`` (Keras's way) replaces all this.
         """
@@ -77,12 +77,12 @@ class LearningRateSchedule:
         """The formula at a Python-number step, as a float.
 
         For lrkit's own (immutable) classes, the first call records the formula (see
-        :mod:`lrkit._straight`) and installs, on the instance, the recorded
+        :mod:`lrkit.core.fastpath`) and installs, on the instance, the recorded
         ``_scalar`` and ``_call``. A user's subclass is computed as it is.
         """
         if self._recorded or type(self) not in _OWN or not self._frozen:
             return float(self._compute(SCALAR, step))
-        from lrkit._straight import Untraceable, straight_call
+        from lrkit.core.fastpath import Untraceable, straight_call
 
         # (the not-recordable mark first: a failing recording is not retried)
         object.__setattr__(self, "_recorded", True)
@@ -131,7 +131,7 @@ class LearningRateSchedule:
     def from_config(cls, config: dict[str, Any]) -> LearningRateSchedule:
         """Instantiates a schedule from the output of :meth:`get_config`."""
         if cls._schedule_keys:
-            from lrkit.serialization import nested
+            from lrkit.core.serialization import nested
 
             config = {k: nested(v) if k in cls._schedule_keys else v for k, v in config.items()}
         return cls(**config)
@@ -319,7 +319,7 @@ def _shown(value: Any) -> Any:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, LearningRateSchedule):
-        from lrkit.serialization import serialize
+        from lrkit.core.serialization import serialize
 
         return serialize(value)
     if isinstance(value, tuple):
