@@ -29,8 +29,8 @@ import lrkit
 import lrkit.keras as lk
 from conftest import require
 from lrkit import boundaries, cli, formats, termplot  # noqa: F401 (imported before any spy)
-from lrkit.model_garden.config import MAX_DEPTH, MAX_FILE_BYTES, MAX_YAML_NODES
 from lrkit.core.serialization import MAX_CONFIG_DEPTH, MAX_NESTING
+from lrkit.model_garden.config import MAX_DEPTH, MAX_FILE_BYTES, MAX_YAML_NODES
 from lrkit.spec import SpecError, parse_spec
 from test_straight import structural
 

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 import lrkit
 import lrkit.model_garden
 from lrkit.core import fastpath as straight
-from lrkit.core.namespace import SCALAR
 from lrkit.core.fastpath import Untraceable, straight_line
+from lrkit.core.namespace import SCALAR
 from lrkit.core.registry import _OWN
 from lrkit.spec import parse_spec
 

@@ -10,10 +10,11 @@ numbers and elementwise for NumPy, JAX and PyTorch arrays.
 """
 
 from lrkit._version import __version__
-from lrkit.core.base import LearningRateSchedule, Schedule
 from lrkit.compose import Clamp, Join, Offset, Product, Scale, Sum, Warmup
-from lrkit.model_garden import from_model_garden, to_model_garden
+from lrkit.core.base import LearningRateSchedule, Schedule
 from lrkit.core.registry import register_serializable
+from lrkit.core.serialization import deserialize, serialize
+from lrkit.model_garden import from_model_garden, to_model_garden
 from lrkit.schedules import (
     Constant,
     Cosine,
@@ -35,7 +36,6 @@ from lrkit.schedules import (
     Tanh,
     WarmupStableDecay,
 )
-from lrkit.core.serialization import deserialize, serialize
 
 __all__ = [
     "Clamp",

@@ -34,8 +34,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from lrkit.core.base import LearningRateSchedule
 from lrkit.compose import Clamp, Join, Offset, Product, Scale, Sum, Warmup
+from lrkit.core.base import LearningRateSchedule
 from lrkit.schedules import (
     Constant,
     CosineDecay,

@@ -39,8 +39,8 @@ from typing import Any, NamedTuple
 
 from lrkit.core.base import LearningRateSchedule
 from lrkit.core.registry import KERAS_MODULE, serial_info
-from lrkit.schedules.constant import Constant
 from lrkit.core.serialization import deserialize, serialize
+from lrkit.schedules.constant import Constant
 
 __all__ = [
     "MAX_CONFIG_BYTES",

@@ -17,9 +17,9 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from lrkit.core.base import LearningRateSchedule
 from lrkit.boundaries import boundaries as _boundaries
 from lrkit.boundaries import horizon
+from lrkit.core.base import LearningRateSchedule
 from lrkit.termplot import format_step
 
 if TYPE_CHECKING:  # pragma: no cover

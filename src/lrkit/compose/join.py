@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from lrkit.compose._child import check_step_mode, child
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule, formula
-from lrkit.compose._child import check_step_mode, child
 from lrkit.core.registry import builtin
 
 

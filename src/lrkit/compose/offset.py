@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from lrkit.compose._child import child
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule, formula
-from lrkit.compose._child import child
 from lrkit.core.registry import builtin
 
 

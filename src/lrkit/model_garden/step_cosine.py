@@ -7,8 +7,8 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
-from lrkit.model_garden.power import _shifted
 from lrkit.core.registry import builtin
+from lrkit.model_garden.power import _shifted
 from lrkit.schedules._common import cosine_remaining
 
 
