@@ -14,7 +14,8 @@ sampled steps (to 1e-12 of the schedule's scale), and be non-increasing where th
 schedule promises it (a decay after its warmup). Memory must stay flat: the
 tracemalloc peak of a chunk is within a few percent of the first chunk of its kind
 (the last contiguous chunk peaks as the first did; every strided chunk as the first
-strided one), and nothing is kept between chunks.
+strided one), and nothing is kept between chunks. The soak is bounded by the work it
+does (a fixed number of chunks), never by a clock: speed is the benchmarks' business.
 
 The default run takes about 20 s; ``LRKIT_SOAK=full`` a few minutes.
 """
@@ -25,7 +26,6 @@ import gc
 import math
 import os
 import random
-import time
 import tracemalloc
 from typing import Any
 
@@ -40,8 +40,6 @@ CHUNK = 10**6
 STRIDE = TOTAL // CHUNK  # 100: a strided chunk spans the whole range
 FULL = os.environ.get("LRKIT_SOAK", "") == "full"
 OFFSETS = list(range(STRIDE)) if FULL else [1, 29, 58, 97]
-#: the default run's time bound per schedule (seconds): generous, the machine is shared
-BUDGET = 60 if FULL else 8
 
 
 def _schedules() -> list[tuple[str, Any, int | None]]:
@@ -206,7 +204,6 @@ def test_soak(schedule, monotone_from):
     scale = max(abs(schedule(t)) for t in (0, 1, 1000, 10**4, 10**5, 10**6, TOTAL - 1)) or 1.0
     peaks: dict[str, list[int]] = {"contiguous": [], "strided": []}
     leftovers: list[int] = []
-    start = time.perf_counter()
     gc.collect()
     tracemalloc.start()
     try:
@@ -220,8 +217,6 @@ def test_soak(schedule, monotone_from):
             leftovers.append(tracemalloc.get_traced_memory()[0] - baseline)
     finally:
         tracemalloc.stop()
-    elapsed = time.perf_counter() - start
-    assert elapsed < BUDGET * (2 + len(OFFSETS)) / 6, f"took {elapsed:.1f} s"
     # flat memory: a chunk peaks where the first of its kind did (a chunk is 8 MB of
     # steps and 8 MB of rates; its temporaries are freed when it returns) ...
     for kind, seen in peaks.items():

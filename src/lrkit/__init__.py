@@ -9,6 +9,8 @@ numbers and elementwise for NumPy, JAX and PyTorch arrays.
 (0.1, 1.0, 0.0)
 """
 
+from lrkit import registry as registry
+from lrkit import serialization as serialization
 from lrkit._version import __version__
 from lrkit.compose import Clamp, Join, Offset, Product, Scale, Sum, Warmup
 from lrkit.core.base import LearningRateSchedule, Schedule
