@@ -17,6 +17,7 @@ from lrkit.core.base import LearningRateSchedule, Schedule
 from lrkit.core.registry import register_serializable
 from lrkit.core.serialization import deserialize, serialize
 from lrkit.model_garden import from_model_garden, to_model_garden
+from lrkit.plateau import Plateau
 from lrkit.schedules import (
     Constant,
     Cosine,
@@ -58,6 +59,7 @@ __all__ = [
     "OneCycle",
     "PiecewiseConstantDecay",
     "PiecewiseLinear",
+    "Plateau",
     "Polynomial",
     "PolynomialDecay",
     "Product",

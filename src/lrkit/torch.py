@@ -35,7 +35,15 @@ from torch.optim.lr_scheduler import LRScheduler
 from lrkit.core.base import LearningRateSchedule
 from lrkit.core.serialization import deserialize, serialize
 
-__all__ = ["MODES", "ON_SKIP", "ScheduleLR", "lightning_config"]
+__all__ = [
+    "MODES",
+    "ON_SKIP",
+    "SYNCS",
+    "PlateauLR",
+    "ScheduleLR",
+    "lightning_config",
+    "plateau_lightning_config",
+]
 
 #: ``"absolute"``: the schedule is the rate; ``"relative"``: it multiplies the group's initial lr
 MODES = ("absolute", "relative")
@@ -332,3 +340,165 @@ def _serialized(schedule: Any) -> dict[str, Any] | None:
         return serialize(schedule)
     except (ValueError, TypeError, NotImplementedError):
         return None
+
+
+#: how the ranks of a distributed run agree on a metric before a plateau decides
+SYNCS = ("mean", "rank0")
+
+
+class PlateauLR(ScheduleLR):
+    r"""A :class:`ScheduleLR` whose rate is a :class:`lrkit.Plateau`: reduce on plateau
+    around any schedule (warmup, cosine, ...), exact on resume and across processes.
+
+    :meth:`step` once per training step (after ``optimizer.step()``), as with
+    :class:`ScheduleLR`; :meth:`report` once per evaluation. The rate of step
+    :math:`t` is ``plateau.schedule(t) * s(t)``, where a reduction that a report at
+    step :math:`n` makes holds from step :math:`n` on (the next update).
+
+    Args:
+        optimizer: a ``torch.optim.Optimizer``.
+        plateau: a :class:`lrkit.Plateau` (for every parameter group).
+        sync: how the ranks of a ``torch.distributed`` run agree on the metric, so that
+            every rank takes the same decisions: ``"mean"`` (the metric averaged over
+            the ranks, with ``all_reduce``) or ``"rank0"`` (rank 0's metric broadcast).
+            Required when more than one process is running; ignored otherwise.
+        mode, on_skip, last_epoch: as :class:`ScheduleLR`'s.
+
+    ``state_dict()`` adds the plateau's whole state (``"plateau"``) to
+    :class:`ScheduleLR`'s: a run resumed from it gives the uninterrupted run's rates
+    bit for bit.
+
+    >>> import torch, lrkit
+    >>> opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=1.0)
+    >>> plateau = lrkit.Plateau(lrkit.Warmup(lrkit.Constant(0.1), 2), factor=0.5, patience=0)
+    >>> sched = PlateauLR(opt, plateau)
+    >>> for loss in [1.0, 1.0]:          # two evaluations, one step apart
+    ...     opt.step(); sched.step(); _ = sched.report(loss)
+    >>> sched.last_epoch, sched.get_last_lr(), plateau.reductions
+    (2, [0.05], ((2, 0.5),))
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        plateau: Any,
+        *,
+        sync: str | None = None,
+        mode: str = "absolute",
+        on_skip: str = "advance",
+        last_epoch: int = -1,
+    ) -> None:
+        from lrkit.plateau import Plateau
+
+        if not isinstance(plateau, Plateau):
+            raise TypeError(
+                "Argument `plateau` must be an lrkit.Plateau (e.g. "
+                "lrkit.Plateau(lrkit.CosineDecay(0.1, 1000), patience=3)). "
+                f"Received: plateau of type {type(plateau).__name__}."
+            )
+        if sync is not None:
+            _choice("sync", sync, SYNCS)
+        self.plateau = plateau
+        self.sync = sync
+        super().__init__(optimizer, plateau, mode=mode, on_skip=on_skip, last_epoch=last_epoch)
+
+    def report(self, metric: Any) -> bool:
+        """Reports one evaluation of the metric at the current step (``last_epoch``);
+        returns whether the rate fell (the optimizer then holds the new rate)."""
+        changed = bool(self.plateau.report(self._agreed(metric), step=self.last_epoch))
+        if changed:
+            self._apply()
+        return changed
+
+    def _agreed(self, metric: Any) -> Any:
+        import torch.distributed as dist
+
+        if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+            return metric
+        if self.sync is None:
+            raise ValueError(
+                f"{dist.get_world_size()} processes are running: say how their metrics "
+                "agree, with PlateauLR(..., sync='mean') (the metric averaged over the "
+                "ranks) or sync='rank0' (rank 0's metric, broadcast)."
+            )
+        value = float(metric.item() if isinstance(metric, torch.Tensor) else metric)
+        backend = dist.get_backend()
+        device = torch.device("cuda", torch.cuda.current_device()) if backend == "nccl" else None
+        t = torch.tensor([value], dtype=torch.float64, device=device)
+        if self.sync == "mean":
+            dist.all_reduce(t)
+            return t.item() / dist.get_world_size()
+        dist.broadcast(t, src=0)
+        return t.item()
+
+    def state_dict(self) -> dict[str, Any]:
+        """:class:`ScheduleLR`'s state, and the plateau's (plain values only)."""
+        return {**super().state_dict(), "plateau": self.plateau.state_dict(), "sync": self.sync}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restores the plateau's state, then the step and the rates (:class:`ScheduleLR`)."""
+        if isinstance(state_dict, Mapping) and "plateau" in state_dict:
+            self.plateau.load_state_dict(state_dict["plateau"])
+            state_dict = {k: v for k, v in state_dict.items() if k not in ("plateau", "sync")}
+        super().load_state_dict(state_dict)
+
+
+class _PlateauReport(LRScheduler):
+    """The scheduler Lightning steps with the monitored metric: it reports to a
+    :class:`PlateauLR` (whose state holds everything; this one has none)."""
+
+    def __init__(self, target: PlateauLR) -> None:
+        self.target = target
+        super().__init__(target.optimizer)
+
+    def get_lr(self) -> list[Any]:
+        return [g["lr"] for g in self.optimizer.param_groups]
+
+    def step(self, metrics: Any = None, epoch: Any = None) -> None:  # type: ignore[override]
+        self._step_count = getattr(self, "_step_count", 0) + 1
+        if metrics is not None:
+            self.target.report(metrics)
+        self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        pass
+
+
+def plateau_lightning_config(
+    optimizer: Optimizer,
+    plateau: Any,
+    *,
+    monitor: str,
+    name: str | None = None,
+    **kwargs: Any,
+) -> tuple[list[Optimizer], list[dict[str, Any]]]:
+    """What Lightning's ``configure_optimizers`` returns for a :class:`lrkit.Plateau`.
+
+    Two scheduler entries on one optimizer: a :class:`PlateauLR` stepped after every
+    optimizer step (``"interval": "step"``, checkpointed by Lightning with its whole
+    state), and a reporter Lightning steps once an epoch with the logged metric
+    ``monitor`` (``"reduce_on_plateau": True``), which reports it to the first.
+    ``kwargs`` go to :class:`PlateauLR` (e.g. ``sync="mean"`` under DDP).
+
+    >>> import torch, lrkit
+    >>> opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=1.0)
+    >>> optimizers, schedulers = plateau_lightning_config(
+    ...     opt, lrkit.Plateau(lrkit.Constant(0.1)), monitor="val_loss")
+    >>> [(s["interval"], s.get("monitor")) for s in schedulers]
+    [('step', None), ('epoch', 'val_loss')]
+    """
+    scheduler = PlateauLR(optimizer, plateau, **kwargs)
+    stepped: dict[str, Any] = {"scheduler": scheduler, "interval": "step", "frequency": 1}
+    if name is not None:
+        stepped["name"] = name
+    reporter = {
+        "scheduler": _PlateauReport(scheduler),
+        "interval": "epoch",
+        "frequency": 1,
+        "monitor": monitor,
+        "reduce_on_plateau": True,
+    }
+    return [optimizer], [stepped, reporter]
