@@ -78,7 +78,7 @@ def test_bad_arguments():
     import lrkit.torch
 
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
-    with pytest.raises(TypeError, match="`plateau` must be an lrkit.Plateau"):
+    with pytest.raises(TypeError, match=r"`plateau` must be an lrkit\.Plateau"):
         lrkit.torch.PlateauLR(opt, lrkit.CosineDecay(0.1, 10))
     with pytest.raises(ValueError, match="`sync` must be one of"):
         lrkit.torch.PlateauLR(opt, _plateau(), sync="sum")
