@@ -124,6 +124,35 @@ def _keep_exported(
     return None
 
 
+def _is_public(cls: type) -> bool:
+    if not cls.__module__.startswith("lrkit"):
+        return True
+    for name, module in list(sys.modules.items()):
+        if (
+            name.startswith("lrkit")
+            and "._" not in name
+            and cls.__name__ in getattr(module, "__all__", ())
+        ):
+            if getattr(module, cls.__name__, None) is cls:
+                return True
+    return False
+
+
+def _public_bases(app: Any, name: str, obj: Any, options: Any, bases: list[Any]) -> None:
+    """A base class that is not public is shown as its own public bases."""
+    shown: list[Any] = []
+    pending = list(bases)
+    while pending:
+        base = pending.pop(0)
+        if not isinstance(base, type) or _is_public(base):
+            if base not in shown:
+                shown.append(base)
+        else:
+            pending[:0] = list(base.__bases__)
+    bases[:] = shown
+
+
 def setup(app: Any) -> None:
+    app.connect("autodoc-process-bases", _public_bases)
     app.connect("autodoc-process-docstring", _module_opened)
     app.connect("autodoc-skip-member", _keep_exported)
