@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs lrkit with everything its tests need, then runs the linter and the tests.
+# Installs lrkit with everything its tests need, then runs the linter, builds the docs
+# and runs the tests.
 #
 # Uses the active virtual environment, or $PYTHON if set; otherwise it makes (or
 # reuses) .venv in the repository. Extra arguments go to pytest.
@@ -23,7 +24,9 @@ pip_install() {
     return 1
   fi
 }
-pip_install -e ".[test]"
+pip_install -e ".[test,docs]"
 pip_install --no-deps -r requirements/test-no-deps.txt
 "$py" -m ruff check src tests
+# the documentation site, warnings as errors (docs/index.md: "Building the docs")
+"$py" -m sphinx -W --keep-going -q -b html docs "$(mktemp -d)"
 "$py" -m pytest "$@"

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T", bound=type)
 
+#: the ``module`` a Keras schedule config names, and that lrkit writes for Keras's classes
 KERAS_MODULE = "keras.optimizers.schedules"
 
 # registered key (a class name, or "package>name") -> class

@@ -98,7 +98,8 @@ class CosineDecayRestarts(LearningRateSchedule):
         \eta(t) = \eta_0 \left((1-\alpha)\, m_m^{\,i}\,
                    \frac{1 + \cos(\pi e / T_i)}{2} + \alpha\right)
 
-    so every restart step :math:`B_i` gets the full peak :math:`\eta_0 m_m^i`.
+    so every restart step :math:`B_i` gets the full peak
+    :math:`\eta_0 ((1-\alpha)\, m_m^{\,i} + \alpha)` (:math:`\eta_0 m_m^i` for :math:`\alpha = 0`).
 
     The period index is found by searching a table of the starts, never by a
     logarithm. When ``first_decay_steps`` and ``t_mul`` are whole numbers, the

@@ -18,9 +18,11 @@ class PolynomialDecay(LearningRateSchedule):
         \eta(t) = (\eta_0 - \eta_{end}) \left(\frac{D - t'}{D}\right)^{k} + \eta_{end}
 
     Without ``cycle``, :math:`t' = \min(t, T)` and :math:`D = T`. With ``cycle``,
-    :math:`t' = t` and :math:`D = T \cdot \max(1, \lceil t / T \rceil)`: each cycle
-    starts again from :math:`\eta_0` right after a multiple of :math:`T`, and the
-    rate at every positive multiple of :math:`T` is :math:`\eta_{end}`. The
+    :math:`t' = t` and :math:`D = T \cdot \max(1, \lceil t / T \rceil)`: right after
+    each multiple of :math:`T` the decay starts again, stretched over :math:`D`, so
+    cycle :math:`n` (:math:`(n - 1) T < t \le n T`) starts from about
+    :math:`(\eta_0 - \eta_{end})\, n^{-k} + \eta_{end}` (not from :math:`\eta_0`), and
+    the rate at every positive multiple of :math:`T` is :math:`\eta_{end}`. The
     remaining steps :math:`D - t'` are computed in exact integer arithmetic.
 
     Args:
