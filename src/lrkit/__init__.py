@@ -15,6 +15,7 @@ from lrkit.core.base import LearningRateSchedule, Schedule
 from lrkit.core.registry import register_serializable
 from lrkit.core.serialization import deserialize, serialize
 from lrkit.model_garden import from_model_garden, to_model_garden
+from lrkit.peers import from_timm, from_torch, from_transformers
 from lrkit.schedules import (
     Constant,
     Cosine,
@@ -36,11 +37,14 @@ from lrkit.schedules import (
     Tanh,
     WarmupStableDecay,
 )
+from lrkit.schedules.cosine_annealing import CosineAnnealing
+from lrkit.schedules.poly_cycles import PolyCycles
 
 __all__ = [
     "Clamp",
     "Constant",
     "Cosine",
+    "CosineAnnealing",
     "CosineCycles",
     "CosineDecay",
     "CosineDecayRestarts",
@@ -56,6 +60,7 @@ __all__ = [
     "OneCycle",
     "PiecewiseConstantDecay",
     "PiecewiseLinear",
+    "PolyCycles",
     "Polynomial",
     "PolynomialDecay",
     "Product",
@@ -69,6 +74,9 @@ __all__ = [
     "__version__",
     "deserialize",
     "from_model_garden",
+    "from_timm",
+    "from_torch",
+    "from_transformers",
     "register_serializable",
     "serialize",
     "to_model_garden",
