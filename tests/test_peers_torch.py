@@ -347,6 +347,15 @@ def test_linear_lr_zero_iterations(S):
     assert [lrkit.from_torch(sched)(t) for t in range(3)] == [0.3, 0.3, 0.3]
 
 
+def test_one_cycle_lr_holds_its_minimum_past_the_end(S):
+    # at step total_steps torch continues its cosine past the end (0.0495 of max_lr here),
+    # then refuses to step; lrkit holds the minimum
+    sched, _ = stepped(lambda o: S.OneCycleLR(o, max_lr=1.0, total_steps=10), 10, (1.0,))
+    assert sched.optimizer.param_groups[0]["lr"] == pytest.approx(0.0495, abs=1e-4)
+    ours = lrkit.from_torch(sched)
+    assert ours(9) == ours(10) == ours(10**6) == 1.0 / 25 / 1e4
+
+
 def test_recovered_arguments_are_the_users(S):
     opt = optimizer()
     with warnings.catch_warnings():
