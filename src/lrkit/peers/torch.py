@@ -81,7 +81,7 @@ def from_torch(scheduler: Any, group: int = 0) -> LearningRateSchedule:
     >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)  # doctest: +SKIP
     >>> sched = torch.optim.lr_scheduler.StepLR(opt, step_size=10, gamma=0.5)  # doctest: +SKIP
     >>> from_torch(sched)  # doctest: +SKIP
-    Step(initial_learning_rate=0.1, step_size=10, gamma=0.5, ...)
+    Step(initial_learning_rate=0.1, step_size=10, gamma=0.5)
 
     Without torch, any object of the same class name and attributes is read alike:
 
