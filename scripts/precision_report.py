@@ -371,6 +371,27 @@ def cases() -> list[Case]:
         warmup_steps=100,
     )
     add("Tanh", s, kw)
+    s, kw = modern(
+        "PolyCycles",
+        initial_learning_rate=0.1,
+        cycle_steps=1000,
+        power=2.0,
+        min_learning_rate=1e-5,
+        cycle_mul=2.0,
+        cycle_limit=6,
+        k_decay=2.0,
+        warmup_steps=100,
+    )
+    add("PolyCycles", s, kw)
+    s, kw = modern(
+        "CosineAnnealing", initial_learning_rate=0.1, decay_steps=1000, min_learning_rate=1e-4
+    )
+    add(
+        "CosineAnnealing",
+        s,
+        kw,
+        torch=(lambda S, o: S.CosineAnnealingLR(o, 1000, 1e-4), 0.1, 5000),
+    )
     s, kw = modern("Step", initial_learning_rate=0.1, step_size=30, gamma=0.5)
     add("Step", s, kw, torch=(lambda S, o: S.StepLR(o, 30, 0.5), 0.1, 2000))
     s, kw = modern("MultiStep", initial_learning_rate=0.1, milestones=[30, 80, 10_000], gamma=0.1)

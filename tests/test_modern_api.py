@@ -73,6 +73,10 @@ SCHEDULES = [
     lrkit.Step(0.1, 2.5, gamma=0.5, warmup_steps=3, warmup_learning_rate=0.01, warmup_prefix=False),
     lrkit.MultiStep(0.1, [80, 30, 30], gamma=0.5),
     lrkit.MultiStep(0.1, [], warmup_steps=10),
+    lrkit.PolyCycles(0.1, 100, power=2.0, cycle_mul=2.0, cycle_limit=3, k_decay=2.0),
+    lrkit.PolyCycles(0.1, 12.5, min_learning_rate=1e-4, warmup_steps=5, warmup_prefix=True),
+    lrkit.CosineAnnealing(0.1, 300, min_learning_rate=1e-3),
+    lrkit.CosineAnnealing(1.0, 12.5),
 ]
 
 STEPS = [
@@ -113,6 +117,8 @@ NEW_CLASSES = {
     "Tanh",
     "Step",
     "MultiStep",
+    "PolyCycles",
+    "CosineAnnealing",
 }
 
 
@@ -432,6 +438,30 @@ ERRORS = [
         dict(initial_learning_rate=1.0, cycle_steps=10, lb=3.0, ub=3.0),
         ValueError,
         "lb=3.0, ub=3.0",
+    ),
+    (
+        lrkit.PolyCycles,
+        dict(initial_learning_rate=1.0, cycle_steps=10, power=-1),
+        ValueError,
+        "power=-1",
+    ),
+    (
+        lrkit.PolyCycles,
+        dict(initial_learning_rate=1.0, cycle_steps=10, k_decay=0),
+        ValueError,
+        "k_decay=0",
+    ),
+    (
+        lrkit.CosineAnnealing,
+        dict(initial_learning_rate=1.0, decay_steps=0),
+        ValueError,
+        "decay_steps=0",
+    ),
+    (
+        lrkit.CosineAnnealing,
+        dict(initial_learning_rate=1.0, decay_steps=10, min_learning_rate="0"),
+        TypeError,
+        "min_learning_rate",
     ),
     (lrkit.Step, dict(initial_learning_rate=1.0, step_size=0), ValueError, "step_size=0"),
     (

@@ -235,6 +235,16 @@ def ref_tanh(mp, kw, t):
     return _timm(mp, dict(kw, _kind="tanh"), t, lambda x: (1 - mp.tanh(lb * (1 - x) + ub * x)) / 2)
 
 
+def ref_poly_cycles(mp, kw, t):
+    k, p = M(mp, kw.get("k_decay", 1.0)), M(mp, kw.get("power", 0.5))
+    return _timm(mp, dict(kw, _kind="cosine"), t, lambda x: (1 - x**k) ** p)
+
+
+def ref_cosine_annealing(mp, kw, t):
+    hi, lo = M(mp, kw["initial_learning_rate"]), M(mp, kw.get("min_learning_rate", 0.0))
+    return lo + (hi - lo) * (1 + mp.cos(mp.pi * M(mp, F(t) / F(kw["decay_steps"])))) / 2
+
+
 def _warm(mp, kw, t, after):
     w = kw.get("warmup_steps", 0)
     if t < w:
@@ -391,6 +401,20 @@ def gen_tanh(rng):
     return dict(_gen_cycles(rng), **rng.choice([{}, {"lb": -3.0, "ub": 5.0}]))
 
 
+def gen_poly_cycles(rng):
+    return dict(
+        _gen_cycles(rng), k_decay=rng.choice([1.0, 2.0, 0.5]), power=rng.choice([0.5, 1.0, 2.0])
+    )
+
+
+def gen_cosine_annealing(rng):
+    return dict(
+        initial_learning_rate=_rate(rng),
+        decay_steps=rng.choice([1, 7, 300, 12.5]),
+        min_learning_rate=rng.choice([0.0, 1e-5, 0.5]),
+    )
+
+
 def gen_step(rng):
     return dict(
         initial_learning_rate=_rate(rng),
@@ -424,6 +448,8 @@ CLASSES = {
     "Tanh": (gen_tanh, ref_tanh),
     "Step": (gen_step, ref_step),
     "MultiStep": (gen_multistep, ref_multistep),
+    "PolyCycles": (gen_poly_cycles, ref_poly_cycles),
+    "CosineAnnealing": (gen_cosine_annealing, ref_cosine_annealing),
 }
 
 
@@ -448,7 +474,9 @@ def _landmarks(schedule) -> list[float]:
         d = c.get("decay_steps") or c.get("transition_steps") or 0
         n = c.get("cycles", 1)
         marks += [w + d * k / n for k in range(n + 1)]
-    if isinstance(schedule, (lrkit.CosineCycles, lrkit.Tanh)):
+    if isinstance(schedule, lrkit.CosineAnnealing):
+        marks += [c["decay_steps"] * k for k in (1, 2, 3, 9)]
+    if isinstance(schedule, (lrkit.CosineCycles, lrkit.Tanh, lrkit.PolyCycles)):
         t0, m, w = c["cycle_steps"], c["cycle_mul"], c["warmup_steps"]
         start = 0
         for i in range(8):

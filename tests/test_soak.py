@@ -84,6 +84,12 @@ def _schedules() -> list[tuple[str, Any, int | None]]:
             None,
         ),
         ("tanh", X.Tanh(0.1, 10_000, cycle_mul=1.5, cycle_limit=None), None),
+        (
+            "poly-cycles",
+            X.PolyCycles(0.1, 10_000, power=2.0, cycle_mul=2.0, cycle_limit=None, k_decay=2.0),
+            None,
+        ),
+        ("cosine-annealing", X.CosineAnnealing(0.1, 300_000, min_learning_rate=1e-4), None),
         ("step", X.Step(0.1, 10_000, gamma=0.9), 0),
         ("multistep", X.MultiStep(0.1, [1000, 10**6, 5 * 10**7], gamma=0.1), 0),
         ("warmup", X.Warmup(cos, 10_000), 10_000),

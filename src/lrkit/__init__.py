@@ -17,6 +17,7 @@ from lrkit.core.base import LearningRateSchedule, Schedule
 from lrkit.core.registry import register_serializable
 from lrkit.core.serialization import deserialize, serialize
 from lrkit.model_garden import from_model_garden, to_model_garden
+from lrkit.peers import from_timm, from_torch, from_transformers
 from lrkit.plateau import Plateau
 from lrkit.schedules import (
     Constant,
@@ -39,11 +40,14 @@ from lrkit.schedules import (
     Tanh,
     WarmupStableDecay,
 )
+from lrkit.schedules.cosine_annealing import CosineAnnealing
+from lrkit.schedules.poly_cycles import PolyCycles
 
 __all__ = [
     "Clamp",
     "Constant",
     "Cosine",
+    "CosineAnnealing",
     "CosineCycles",
     "CosineDecay",
     "CosineDecayRestarts",
@@ -60,6 +64,7 @@ __all__ = [
     "PiecewiseConstantDecay",
     "PiecewiseLinear",
     "Plateau",
+    "PolyCycles",
     "Polynomial",
     "PolynomialDecay",
     "Product",
@@ -73,6 +78,9 @@ __all__ = [
     "__version__",
     "deserialize",
     "from_model_garden",
+    "from_timm",
+    "from_torch",
+    "from_transformers",
     "register_serializable",
     "serialize",
     "to_model_garden",

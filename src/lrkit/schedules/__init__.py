@@ -2,6 +2,7 @@
 
 from lrkit.schedules.constant import Constant
 from lrkit.schedules.cosine import CosineDecay
+from lrkit.schedules.cosine_annealing import CosineAnnealing
 from lrkit.schedules.cosine_restarts import CosineDecayRestarts
 from lrkit.schedules.cosine_variants import Cosine, CosineCycles
 from lrkit.schedules.cyclic import Cyclic
@@ -11,6 +12,7 @@ from lrkit.schedules.inverse_time import InverseTimeDecay
 from lrkit.schedules.linear import Linear, PiecewiseLinear, Polynomial
 from lrkit.schedules.one_cycle import OneCycle
 from lrkit.schedules.piecewise import PiecewiseConstantDecay
+from lrkit.schedules.poly_cycles import PolyCycles
 from lrkit.schedules.polynomial import PolynomialDecay
 from lrkit.schedules.step import MultiStep, Step
 from lrkit.schedules.tanh import Tanh
@@ -19,6 +21,7 @@ from lrkit.schedules.wsd import WarmupStableDecay
 __all__ = [
     "Constant",
     "Cosine",
+    "CosineAnnealing",
     "CosineCycles",
     "CosineDecay",
     "CosineDecayRestarts",
@@ -31,6 +34,7 @@ __all__ = [
     "OneCycle",
     "PiecewiseConstantDecay",
     "PiecewiseLinear",
+    "PolyCycles",
     "Polynomial",
     "PolynomialDecay",
     "Step",
