@@ -48,7 +48,7 @@ def _classes() -> dict[str, type]:
 
     from lrkit.keras import _call_in_keras
 
-    class PlateauSchedule(keras.optimizers.schedules.LearningRateSchedule):  # type: ignore[misc]
+    class PlateauSchedule(keras.optimizers.schedules.LearningRateSchedule):
         """A Keras schedule: an lrkit schedule times a reduce-on-plateau multiplier.
 
         Args:
@@ -91,7 +91,7 @@ def _classes() -> dict[str, type]:
         def from_config(cls, config: dict[str, Any]) -> Any:
             return cls(**config)
 
-    class PlateauCallback(keras.callbacks.Callback):  # type: ignore[misc]
+    class PlateauCallback(keras.callbacks.Callback):
         """Reports a monitored metric to the model's :class:`PlateauSchedule` each epoch.
 
         Args:

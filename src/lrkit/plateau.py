@@ -207,7 +207,7 @@ class Plateau:
             return self.schedule(step) * self.scale_at(step)
         return self.replay()(step)
 
-    def scale_at(self, step: int | float) -> float:
+    def scale_at(self, step: Any) -> float:
         """The multiplier in force at ``step``: that of the last reduction at or before it."""
         i = bisect.bisect_right(self._steps, step)
         return self._scales[i - 1] if i else 1.0
