@@ -152,12 +152,8 @@ class PowerAndLinearDecay(LearningRateSchedule):
         return out
 
     def _horizon(self) -> int | float | None:
-        from lrkit.core.phases import past
-
-        o = self._offset
-        if self._ramp > 0:
-            return o + self._total  # the end of the ramp
-        return past(o) if o > 0 else None  # a power law without end
+        # the end of the ramp (without one, still the decay's stated length)
+        return self._offset + self._total
 
     def _compute(self, xp: Any, step: Any) -> Any:
         u = _shifted(xp, step, self._offset)
@@ -227,9 +223,7 @@ class PowerDecayWithOffset(LearningRateSchedule):
         return [(self._offset, "offset")] if self._offset > 0 else []
 
     def _horizon(self) -> int | float | None:
-        from lrkit.core.phases import past
-
-        return past(self._offset) if self._offset > 0 else None  # no end: past the offset
+        return None  # a power law without end
 
     def _base_cap(self) -> float | None:
         """A base beyond which the decay surely exceeds the cap (so the result is the
