@@ -211,7 +211,7 @@ def _children(schedule: Any) -> list[Any]:
     """The schedules a schedule's config holds (e.g. the one a warmup wraps)."""
     from lrkit.core.base import LearningRateSchedule
 
-    out = []
+    out: list[Any] = []
     for _key, attr in getattr(type(schedule), "_config_attrs", ()):
         value = getattr(schedule, attr, None)
         items = value if isinstance(value, (list, tuple)) else (value,)
