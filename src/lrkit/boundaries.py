@@ -19,9 +19,10 @@ defines neither gets a guess from its config's usual keys (``warmup_steps``,
 ``decay_steps``, ``boundaries``, ...), and any other callable has no boundaries and
 no horizon.
 
-The labels: ``"warmup end"``, ``"decay start"``, ``"decay end"``, ``"restart"``,
-``"end of restarts"``, ``"step"``, ``"milestone"``, ``"peak"``, ``"cycle"``,
-``"phase end"``, ``"boundary"``, ``"join"``, ``"offset"``.
+The labels: ``"warmup start"``, ``"warmup end"``, ``"decay start"``, ``"decay end"``,
+``"restart"``, ``"end of restarts"``, ``"step"``, ``"milestone"``, ``"peak"``,
+``"cycle"``, ``"phase end"``, ``"boundary"`` (piecewise boundaries and knots),
+``"join"``, ``"offset"``.
 
 >>> import lrkit
 >>> s = lrkit.CosineDecay(0.0, 1000, warmup_target=0.1, warmup_steps=100)
