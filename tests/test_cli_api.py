@@ -1,5 +1,5 @@
-"""The Python side of the CLI: `lrkit.plotting.values` / `plot`, and the boundaries
-and horizons the plots mark (`lrkit.boundaries`)."""
+"""The Python side of the CLI: `lrkit.plotting.values` / `plot` (the boundaries and
+horizons the plots mark are tested in test_boundaries.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 import lrkit
 from conftest import require
-from lrkit.boundaries import boundaries, horizon
+from lrkit.boundaries import horizon
 
 # -- values ------------------------------------------------------------------------------
 
@@ -132,145 +132,3 @@ def test_the_schedule_methods_delegate_when_added():
 
         ax = Figure().add_subplot()
         assert s.plot(steps=4, ax=ax) is ax and ax.lines[0].get_ydata().tolist()[-1] == 0.125
-
-
-# -- boundaries and horizons -----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("schedule", "last", "expected", "end"),
-    [
-        (lrkit.Constant(0.1), 100, [], None),
-        (lrkit.ExponentialDecay(0.1, 100, 0.5, staircase=True), 1000, [], 1000),
-        (lrkit.CosineDecay(0.1, 1000), 5000, [(1000, "decay end")], 1000),
-        (lrkit.CosineDecay(0.1, 1000, warmup_steps=100), 5000, [(1000, "decay end")], 1000),
-        (lrkit.PolynomialDecay(0.1, 100), 1000, [(100, "decay end")], 100),
-        (
-            lrkit.PolynomialDecay(0.1, 100, cycle=True),
-            250,
-            [(100, "restart"), (200, "restart")],
-            300,
-        ),
-        (
-            lrkit.PiecewiseConstantDecay([10, 20.5], [3.0, 2.0, 1.0]),
-            100,
-            [(10, "boundary"), (20.5, "boundary")],
-            25,
-        ),
-        (
-            lrkit.CosineDecayRestarts(0.1, 10, t_mul=1.0),
-            35,
-            [(10, "restart"), (20, "restart"), (30, "restart")],
-            39,
-        ),
-        (
-            lrkit.CosineDecayRestarts(0.1, 10, t_mul=2.0),
-            100,
-            [(10, "restart"), (30, "restart"), (70, "restart")],
-            69,
-        ),
-        (
-            lrkit.CosineDecayRestarts(0.1, 10, t_mul=0.5),
-            100,
-            [(10, "restart"), (15, "restart"), (17.5, "restart")],
-            None,
-        ),
-        (
-            lrkit.Offset(lrkit.PiecewiseConstantDecay([10], [1.0, 0.5]), 100),
-            200,
-            [(100, "offset"), (110, "boundary")],
-            112,
-        ),
-        (
-            lrkit.Warmup(lrkit.PiecewiseConstantDecay([10], [1.0, 0.5]), 5, step_mode="global"),
-            100,
-            [(5, "warmup end"), (10, "boundary")],
-            12,
-        ),
-        (
-            lrkit.Join([lrkit.Constant(1.0), lrkit.CosineDecay(1.0, 50)], [100]),
-            1000,
-            [(100, "join"), (150, "decay end")],
-            150,
-        ),
-        (
-            lrkit.Join(
-                [lrkit.CosineDecay(1.0, 500), lrkit.CosineDecay(1.0, 50)], [100], step_mode="global"
-            ),
-            1000,
-            [(100, "join")],
-            120,
-        ),
-        (
-            0.5 * lrkit.CosineDecay(1.0, 50) + lrkit.PiecewiseConstantDecay([20], [0.0, 0.1]),
-            100,
-            [(20, "boundary"), (50, "decay end")],
-            50,
-        ),
-        (lrkit.Clamp(lrkit.CosineDecay(1.0, 50), min_value=0.1), 100, [(50, "decay end")], 50),
-    ],
-)
-def test_boundaries_and_horizon(schedule, last, expected, end):
-    got = boundaries(schedule, last)
-    assert [(b, label) for b, label in got[: len(expected)]] == expected
-    assert len(got) == len(expected) or isinstance(schedule, lrkit.CosineDecayRestarts)
-    h = horizon(schedule)
-    if end is None:
-        assert h is None or isinstance(schedule, lrkit.CosineDecayRestarts)
-    else:
-        assert h == end
-
-
-def test_t_mul_below_one_ends_its_restarts():
-    s = lrkit.CosineDecayRestarts(1.0, 10, t_mul=0.5)
-    got = boundaries(s, 100)
-    assert got[-1][1] == "end of restarts" and 19.9 < got[-1][0] <= 20
-    assert 20 <= horizon(s) <= 23
-
-
-def test_a_schedule_of_your_own_answers_the_protocol():
-    class Phased(lrkit.LearningRateSchedule):
-        def __call__(self, step):
-            return 0.1
-
-        def _boundaries(self, last_step):
-            return [(300, "late"), (50, "early"), (50, "again"), (10**9, "beyond")]
-
-        def _horizon(self):
-            return 400
-
-    assert boundaries(Phased(), 1000) == [(50, "early"), (300, "late")]
-    assert horizon(Phased()) == 400
-    assert boundaries(lrkit.Warmup(Phased(), 10), 1000)[:2] == [(10, "warmup end"), (60, "early")]
-    assert boundaries(lambda t: 0.1, 100) == [] and horizon(lambda t: 0.1) is None
-
-
-def test_unknown_schedules_get_a_guess_from_their_config():
-    class KerasStyle(lrkit.LearningRateSchedule):
-        def __init__(self, warmup_steps, decay_steps, boundaries):
-            self.warmup_steps, self.decay_steps, self.boundaries = (
-                warmup_steps,
-                decay_steps,
-                boundaries,
-            )
-
-        def __call__(self, step):
-            return 0.1
-
-        def get_config(self):
-            return {
-                "warmup_steps": self.warmup_steps,
-                "decay_steps": self.decay_steps,
-                "boundaries": self.boundaries,
-            }
-
-    s = KerasStyle(100, 1000, [400, 800])
-    assert boundaries(s, 2000) == [(100, "warmup end"), (400, "boundary"), (800, "boundary")]
-    assert horizon(s) == 1100
-
-
-def test_many_boundaries_are_capped():
-    from lrkit.boundaries import MAX_BOUNDARIES
-
-    got = boundaries(lrkit.CosineDecayRestarts(0.1, 1, t_mul=1.0), 10**12)
-    assert len(got) == MAX_BOUNDARIES and got[0] == (1, "restart")

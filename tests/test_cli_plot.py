@@ -243,3 +243,80 @@ def test_log_y_of_a_curve_that_reaches_zero_draws_the_positive_part():
 def test_terminal_too_small():
     out = run("plot", "Constant(0.1)", columns=10, lines=4)
     assert out.returncode == 2 and "too small" in out.stderr
+
+
+# -- phase boundaries --------------------------------------------------------------------
+
+#: schedules whose phases a plot once did not mark (or marked in part)
+PHASED = [
+    "Step(0.1, 10_000)",
+    "OneCycle(0.1, 100_000)",
+    "OneCycle(0.1, 100_000, three_phase=True, anneal_strategy='linear')",
+    "Cyclic(0.01, 0.1, 20_000)",
+    "Linear(0.1, 0.0, 50_000, transition_begin=20_000)",
+    "PiecewiseLinear([(0, 0.0), (10_000, 0.1), (90_000, 0.01)])",
+    "Tanh(0.1, 30_000, cycle_limit=3)",
+    "CosineCycles(0.1, 10_000, cycle_mul=2, cycle_limit=3)",
+    "Cosine(0.1, 90_000, cycles=3)",
+    "WarmupStableDecay(0.1, total_steps=100_000, warmup_steps=10_000, decay_fraction=0.2)",
+]
+
+
+@pytest.mark.parametrize("spec", PHASED)
+def test_file_plot_marks_every_phase_and_samples_both_sides(spec):
+    """Each boundary a dotted line, and the curve drawn from the steps on both sides of
+    it (a long plot is drawn from a sample of its steps)."""
+    require("matplotlib")
+    from lrkit.boundaries import boundaries, horizon
+    from lrkit.plotting import figure, values
+    from lrkit.spec import parse_spec
+
+    s = parse_spec(spec)
+    last = horizon(s)
+    marks = boundaries(s, last)
+    assert len(marks) >= 2
+    ax = figure([(spec, s)]).axes[0]
+    curve, *lines = ax.lines
+    assert ax.get_xlim() == (0, last)  # the default length: the horizon
+    assert [line.get_xdata()[0] for line in lines] == [b for b, _ in marks]
+    xs = set(curve.get_xdata().tolist())
+    assert len(xs) < last  # sampled
+    for b, _ in marks:
+        assert {x for x in (int(b) - 1, int(b), int(b) + 1) if 0 <= x <= last} <= xs
+    assert curve.get_ydata().tolist() == values(s, curve.get_xdata()).tolist()
+
+
+def _boundary_columns(text):
+    rows = _plot_rows(text)
+    return {i for row in rows for i, ch in enumerate(row) if ch == "┊"}
+
+
+@pytest.mark.parametrize(
+    ("spec", "count"),
+    [
+        ("Step(0.1, 100)", 10),  # ten steps: 100, 200, ..., 1000 (the horizon)
+        ("OneCycle(0.1, 1000, three_phase=True)", 3),  # the peak, the second phase's end, the end
+        ("WarmupStableDecay(0.1, 1000, 100, decay_fraction=0.2)", 3),
+        # a restart's jump fills its column, over the mark: the end is seen
+        ("Cosine(0.1, 9000, cycles=3)", 1),
+        ("CosineCycles(0.1, 1000, cycle_mul=2, cycle_limit=3)", 1),
+    ],
+)
+def test_terminal_plot_marks_every_phase(spec, count):
+    text = ok("plot", spec, columns=100, lines=20)
+    assert len(_boundary_columns(text)) == count and "phase boundary" in text
+
+
+def test_terminal_plot_draws_a_short_dip_at_a_boundary():
+    """A dip over steps 501..508 of a plot of 600 drawn with 40 dot columns of 15 steps:
+    inside the column of steps 495..509, whose ends miss it. The steps on both sides
+    of each boundary are evaluated too, so the dip is drawn."""
+    from lrkit import termplot
+    from lrkit.boundaries import boundaries
+    from lrkit.spec import parse_spec
+
+    s = parse_spec("PiecewiseConstantDecay([500, 508], [1.0, 0.0, 0.5])")
+    marked = termplot._sample(termplot.Series("dip", s, boundaries(s, 600)), 600, 40)
+    assert marked[33] == [1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.5]  # steps 495, 499..501, 507..509
+    bare = termplot._sample(termplot.Series("dip", s), 600, 40)
+    assert bare[33] == [1.0, 0.5] and 0.0 not in {y for col in bare for y in col}

@@ -170,12 +170,11 @@ def _label(spec: str, schedule: Any, kind: str) -> str:
 
 
 def _draw(items: list[tuple[str, Any]], args: argparse.Namespace) -> None:
-    from lrkit.boundaries import horizon
+    from lrkit.plotting import default_last_step  # (imports neither NumPy nor matplotlib)
 
     last = _positive(args.steps, "--steps")
-    if last is None:
-        found = [h for h in (horizon(s) for _, s in items) if h]
-        last = max(int(-(-h // 1)) for h in found) if found else 10_000
+    if last is None:  # where the schedules have played out: the latest horizon
+        last = default_last_step([s for _, s in items])
     if args.output:
         _save_plot(items, last, args)
     if not args.output or args.terminal:

@@ -79,7 +79,9 @@ def values(schedule: Any, steps: Any) -> np.ndarray:
     return np.asarray(flat, dtype=np.float64).reshape(arr.shape)
 
 
-def sample_steps(last_step: int, marks: Sequence[tuple[Any, str]] = (), points: int = MAX_POINTS):
+def sample_steps(
+    last_step: int, marks: Sequence[tuple[Any, str]] = (), points: int = MAX_POINTS
+) -> np.ndarray:
     """Integer steps from 0 to ``last_step`` to draw a curve with: every step when
     there are at most ``points``, else ``points`` evenly spread ones, and each
     boundary with its neighbours (so that a jump is drawn as a jump)."""
@@ -89,7 +91,7 @@ def sample_steps(last_step: int, marks: Sequence[tuple[Any, str]] = (), points: 
     if last_step + 1 <= points:
         return np.arange(last_step + 1, dtype=np.int64)
     grid = np.round(np.linspace(0, last_step, points)).astype(np.int64)
-    extra = []
+    extra: list[int] = []
     for step, _label in marks:
         s = int(step)
         extra.extend(x for x in (s - 1, s, s + 1) if 0 <= x <= last_step)

@@ -24,6 +24,7 @@ with its own marker character instead of braille dots.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -133,12 +134,15 @@ def render(
 def _sample(series: Series, last_step: int, pixels: int) -> list[list[float]]:
     """For each dot column: the values at the steps it covers, in step order."""
     edges = [round(c * last_step / pixels) for c in range(pixels + 1)]
+    # each boundary's step and its neighbours, in the column whose steps hold them
     inside: dict[int, list[int]] = {}
     for step, _label in series.boundaries:
         if 0 <= step <= last_step:
-            col = min(int(step * pixels / last_step), pixels - 1)
             s = math.floor(step)
-            inside.setdefault(col, []).extend((s, s + 1))
+            for x in (s - 1, s, s + 1):
+                if 0 <= x <= last_step:
+                    col = min(max(bisect.bisect_right(edges, x) - 1, 0), pixels - 1)
+                    inside.setdefault(col, []).append(x)
     out = []
     for c in range(pixels):
         a, b = edges[c], max(edges[c], edges[c + 1] - 1)

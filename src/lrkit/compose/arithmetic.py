@@ -40,6 +40,16 @@ class Scale(LearningRateSchedule):
         self._inner = formula(self.schedule)
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        from lrkit.core.phases import boundaries_of
+
+        return boundaries_of(self.schedule, last_step)  # scaling moves no phase
+
+    def _horizon(self) -> int | float | None:
+        from lrkit.core.phases import horizon_of
+
+        return horizon_of(self.schedule)
+
     def _compute(self, xp: Any, step: Any) -> Any:
         return self.factor * self._inner(xp, step)
 
@@ -59,6 +69,18 @@ class _Many(LearningRateSchedule):
         self.name = v.schedule_name(name, type(self).__name__)
         self._inner = tuple(formula(s) for s in self.schedules)
         self._freeze()
+
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        from lrkit.core.phases import boundaries_of
+
+        # every term's (or factor's) phases
+        return [b for s in self.schedules for b in boundaries_of(s, last_step)]
+
+    def _horizon(self) -> int | float | None:
+        from lrkit.core.phases import horizon_of
+
+        found = [h for h in (horizon_of(s) for s in self.schedules) if h]
+        return max(found) if found else None
 
 
 @builtin(module="lrkit")
@@ -160,6 +182,17 @@ class Clamp(LearningRateSchedule):
         self.name = v.schedule_name(name, "Clamp")
         self._inner = formula(self.schedule)
         self._freeze()
+
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        from lrkit.core.phases import boundaries_of
+
+        # the schedule's phases (where the bounds cut the curve is not a phase change)
+        return boundaries_of(self.schedule, last_step)
+
+    def _horizon(self) -> int | float | None:
+        from lrkit.core.phases import horizon_of
+
+        return horizon_of(self.schedule)
 
     def _compute(self, xp: Any, step: Any) -> Any:
         out = self._inner(xp, step)

@@ -81,6 +81,36 @@ class Join(LearningRateSchedule):
         self._pieces = tuple(self._piece(i) for i in range(len(scheds)))
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        import math
+
+        from lrkit.core.phases import boundaries_of, shift
+
+        # each join, and each piece's own boundaries within its stretch (shifted to
+        # the join with step_mode="local")
+        out: list[tuple[Any, str]] = [(b, "join") for b in self.boundaries]
+        ends = (*self.boundaries, math.inf)
+        for piece, start, end in zip(self.schedules, self._starts, ends, strict=True):
+            if start >= last_step:
+                break
+            if self.step_mode == "global":
+                inner = boundaries_of(piece, min(end, last_step))
+            else:
+                inner = shift(boundaries_of(piece, min(end, last_step) - start), start)
+            out.extend(b for b in inner if start < b[0] < end)
+        return out
+
+    def _horizon(self) -> int | float | None:
+        from lrkit.core.phases import horizon_of, past
+
+        if not self.boundaries:
+            return horizon_of(self.schedules[0])
+        last = self.boundaries[-1]
+        inner = horizon_of(self.schedules[-1])
+        if inner is None:
+            return past(last)
+        return max(inner, past(last)) if self.step_mode == "global" else last + inner
+
     def _piece(self, i: int) -> Any:
         inner, start = formula(self.schedules[i]), self._starts[i]
         if self.step_mode == "global" or not start:

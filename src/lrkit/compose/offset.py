@@ -44,5 +44,18 @@ class Offset(LearningRateSchedule):
         self._inner = formula(self.schedule)
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        from lrkit.core.phases import boundaries_of, shift
+
+        o = self._offset
+        inner = shift(boundaries_of(self.schedule, last_step - o), o) if last_step > o else []
+        return [*([(o, "offset")] if o else []), *inner]
+
+    def _horizon(self) -> int | float | None:
+        from lrkit.core.phases import horizon_of, past
+
+        inner, o = horizon_of(self.schedule), self._offset
+        return (o + inner) if inner else (past(o) if o else None)
+
     def _compute(self, xp: Any, step: Any) -> Any:
         return self._inner(xp, xp.since(step, self._offset))

@@ -89,6 +89,28 @@ class Warmup(LearningRateSchedule):
         self._inner = formula(self.schedule)  # resolved once
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        from lrkit.core.phases import boundaries_of, shift
+
+        w, inner = self._w, self.schedule
+        if not w:
+            return boundaries_of(inner, last_step)
+        if self._global:  # the schedule's own, past the warmup
+            after = [b for b in boundaries_of(inner, last_step) if b[0] > w]
+        else:  # the schedule's, shifted by the warmup
+            after = shift(boundaries_of(inner, last_step - w), w) if last_step > w else []
+        return [(w, "warmup end"), *after]
+
+    def _horizon(self) -> int | float | None:
+        from lrkit.core.phases import horizon_of, past
+
+        w, inner = self._w, horizon_of(self.schedule)
+        if not w:
+            return inner
+        if inner is None:  # a warmup, then no end: a little past the warmup
+            return past(w)
+        return max(w, inner) if self._global else w + inner
+
     def _rise(self, xp: Any, step: Any) -> Any:
         x = xp.to_float(xp.minimum(step, self._w)) / self._w
         if self.shape == "polynomial":

@@ -136,6 +136,45 @@ class LearningRateSchedule:
             config = {k: nested(v) if k in cls._schedule_keys else v for k, v in config.items()}
         return cls(**config)
 
+    # -- phases: where a plot marks boundaries, and how long it is -----------------------
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        """The phase boundaries in ``(0, last_step]``: sorted ``(step, label)`` pairs.
+
+        The protocol :func:`lrkit.boundaries.boundaries` asks (and so ``lrkit plot``,
+        which marks them and samples the curve on both sides of each). A step is
+        where a phase starts or ends: a warmup's end (``"warmup end"``), a restart
+        (``"restart"``), a piecewise boundary (``"boundary"``), ... Exact integers
+        where the schedule's logic is integer; only steps ``<= last_step`` are
+        generated (``last_step`` may be ``math.inf``), at most
+        :data:`lrkit.boundaries.MAX_BOUNDARIES` of them. Every lrkit class defines
+        its own; this default has none (and :func:`lrkit.boundaries.boundaries`
+        guesses from the config of a class that defines neither method).
+
+        Args:
+            last_step: number >= 0, the last step of interest.
+
+        >>> class Halving(LearningRateSchedule):
+        ...     def __call__(self, step):
+        ...         return 0.5 ** (step // 100)
+        ...     def _boundaries(self, last_step):
+        ...         return [(k * 100, "step") for k in range(1, int(last_step // 100) + 1)]
+        >>> import lrkit.boundaries
+        >>> lrkit.boundaries.boundaries(Halving(), 250)
+        [(100, 'step'), (200, 'step')]
+        """
+        return []
+
+    def _horizon(self) -> int | float | None:
+        """The step where the schedule's shape has played out (the end of its last
+        phase; a few periods of an endless periodic one), or ``None`` when it has no
+        natural end: the default length of a plot (:func:`lrkit.boundaries.horizon`).
+        This default is ``None``.
+
+        >>> LearningRateSchedule()._horizon() is None
+        True
+        """
+        return None
+
     # -- looking at a schedule (NumPy / matplotlib, imported on first use) -------------
     def values(self, steps: Any) -> Any:
         """The learning rates at ``steps`` as a float64 NumPy array: an int ``n`` for steps

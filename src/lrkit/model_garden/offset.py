@@ -41,6 +41,20 @@ class WithOffset(LearningRateSchedule):
         self._offset = v.as_exact(self.offset)
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        from lrkit.core.phases import shift
+
+        # the Keras schedule's, shifted by the offset (a negative one cuts some off)
+        o, inner = self._offset, self._schedule
+        after = shift(inner._boundaries(last_step - o), o) if last_step > o else []
+        return [*([(o, "offset")] if o > 0 else []), *after]
+
+    def _horizon(self) -> int | float | None:
+        from lrkit.core.phases import past
+
+        inner, o = self._schedule._horizon(), self._offset
+        return (o + inner) if inner else (past(o) if o > 0 else None)
+
     def _compute(self, xp: Any, step: Any) -> Any:
         off = self._offset
         if off == 0:

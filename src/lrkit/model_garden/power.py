@@ -68,6 +68,12 @@ class DirectPowerDecay(LearningRateSchedule):
         self.name = v.schedule_name(name, "DirectPowerDecay")
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        return []  # one power law, without end (step 0 has step 1's rate)
+
+    def _horizon(self) -> int | float | None:
+        return None
+
     def _compute(self, xp: Any, step: Any) -> Any:
         base = xp.to_float(xp.maximum(step, 1))
         return self.initial_learning_rate * xp.pow(base, float(self.power))
@@ -134,6 +140,21 @@ class PowerAndLinearDecay(LearningRateSchedule):
         self._ramp = self.total_decay_steps * self.linear_decay_fraction
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        from lrkit.core.phases import exact
+
+        # the power decay from the offset; the linear ramp from u = T - T f (where
+        # (T - u) / (T f) falls below 1, as the formula compares it) to u = T
+        o, total = self._offset, self._total
+        out = [(o, "offset")] if o > 0 else []
+        if self._ramp > 0:
+            out += [(o + exact(total - self._ramp), "decay start"), (o + total, "decay end")]
+        return out
+
+    def _horizon(self) -> int | float | None:
+        # the end of the ramp (without one, still the decay's stated length)
+        return self._offset + self._total
+
     def _compute(self, xp: Any, step: Any) -> Any:
         u = _shifted(xp, step, self._offset)
         lr = self.initial_learning_rate * xp.pow(xp.to_float(xp.maximum(u, 1)), float(self.power))
@@ -196,6 +217,13 @@ class PowerDecayWithOffset(LearningRateSchedule):
         self._offset = v.as_exact(self.offset)
         self._cap = self._base_cap()
         self._freeze()
+
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        # the pre-offset rate up to and at the offset, then the capped power decay
+        return [(self._offset, "offset")] if self._offset > 0 else []
+
+    def _horizon(self) -> int | float | None:
+        return None  # a power law without end
 
     def _base_cap(self) -> float | None:
         """A base beyond which the decay surely exceeds the cap (so the result is the

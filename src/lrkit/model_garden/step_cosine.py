@@ -93,6 +93,19 @@ class StepCosineDecayWithOffset(LearningRateSchedule):
         self._lo = (f[0], *f[1:], f[-1])
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        from lrkit.core.phases import shift, upto
+
+        # each level's start, shifted by the offset
+        o = self._offset
+        levels = shift(upto(self._bounds, last_step - o, "boundary"), o)
+        return [*([(o, "offset")] if o > 0 else []), *levels]
+
+    def _horizon(self) -> int | float | None:
+        from lrkit.core.phases import past
+
+        return self._offset + past(self._bounds[-1])  # a fifth past the last level's start
+
     def _compute(self, xp: Any, step: Any) -> Any:
         u = _shifted(xp, step, self._offset)
         i = xp.search(xp.table(self._bounds, u, rounding=1), u, right=True)

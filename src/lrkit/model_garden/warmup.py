@@ -50,6 +50,23 @@ class _ModelGardenWarmup(LearningRateSchedule):
         # the rate the warmup rises to: the wrapped schedule's at step W
         self._peak = float(self._at(self._w)) if self._w else 0.0
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        from lrkit.core.phases import boundaries_of
+
+        # the wrapped schedule runs on the global step: its boundaries past the warmup
+        w, after = self._w, self.after_warmup_lr_sched
+        inner = [] if isinstance(after, (int, float)) else boundaries_of(after, last_step)
+        return [*([(w, "warmup end")] if w else []), *(b for b in inner if b[0] > w)]
+
+    def _horizon(self) -> int | float | None:
+        from lrkit.core.phases import horizon_of, past
+
+        w, after = self._w, self.after_warmup_lr_sched
+        inner = None if isinstance(after, (int, float)) else horizon_of(after)
+        if not w:
+            return inner
+        return past(w) if inner is None else max(w, inner)
+
     def _at(self, step: Any) -> Any:
         after = self.after_warmup_lr_sched
         return float(after) if isinstance(after, (int, float)) else after(step)

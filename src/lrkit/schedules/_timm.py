@@ -31,6 +31,18 @@ class TimmWarmup(LearningRateSchedule):
         self._w = v.as_exact(self.warmup_steps)
         self._target = float(self.initial_learning_rate)
 
+    def _warmed(self, after: Any, last_step: Any) -> list[tuple[Any, str]]:
+        """The warmup's end, then ``after(last)``'s boundaries (those of the schedule
+        after the warmup, on its own steps): shifted by the warmup with
+        ``warmup_prefix``, else those past the warmup (it runs on the global step)."""
+        from lrkit.core.phases import shift
+
+        w = self._w
+        out: list[tuple[Any, str]] = [(w, "warmup end")] if w else []
+        if self.warmup_prefix and w:
+            return [*out, *(shift(after(last_step - w), w) if last_step > w else [])]
+        return [*out, *(b for b in after(last_step) if b[0] > w)]
+
     def _after(self, xp: Any, step: Any) -> Any:
         raise NotImplementedError
 
@@ -95,6 +107,43 @@ class Cycles(TimmWarmup):
         # one entry per cycle, and one for the steps past the last
         self._lengths = (*(first * mm**i for i in range(len(starts))), 1)
         self._peaks = (*(float(self.cycle_decay) ** i for i in range(len(starts))), 0.0)
+
+    def _cycle_boundaries(self, last_step: Any) -> list[tuple[Any, str]]:
+        """Each cycle's start (``"restart"``) from the exact table the formula searches,
+        and where the cycles end: ``"decay end"`` after ``cycle_limit`` cycles, ``"end of
+        restarts"`` where shrinking cycles converge; behind the warmup."""
+        return self._warmed(self._cycles_from, last_step)
+
+    def _cycles_from(self, last_step: Any) -> list[tuple[Any, str]]:
+        from lrkit.core.phases import every, upto
+
+        limit, first = self.cycle_limit, self._first
+        if self.cycle_mul == 1:
+            if limit is None:
+                return every(first, last_step, "restart")
+            out = every(first, min(last_step, (limit - 1) * first), "restart")
+            return [*out, *([(limit * first, "decay end")] if limit else [])]
+        n, starts = self._n, self._starts
+        out = upto(starts[:n], last_step, "restart", start=1)
+        if n < len(starts):
+            label = "decay end" if n == limit else "end of restarts"
+            out.append((starts[n], label))
+        return out
+
+    def _cycle_horizon(self) -> Any:
+        """The end of the last cycle (three or four cycles when they never end), after
+        the warmup."""
+        from lrkit.core.phases import exact
+
+        limit, first = self.cycle_limit, self._first
+        if self.cycle_mul == 1:
+            end = 4 * first - 1 if limit is None else limit * first
+        elif self._n < len(self._starts):
+            end = self._starts[self._n]
+        else:
+            end = self._starts[min(3, len(self._starts) - 1)] - 1
+        w = self._w
+        return exact(w + end if self.warmup_prefix else max(w, end))
 
     def _shape(self, xp: Any, elapsed: Any, length: Any) -> Any:
         """The cycle's shape, from 1 at its start towards 0 at its end."""

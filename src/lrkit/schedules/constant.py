@@ -31,5 +31,11 @@ class Constant(LearningRateSchedule):
         self.name = v.schedule_name(name, "Constant")
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        return []  # one phase, and no end
+
+    def _horizon(self) -> int | float | None:
+        return None
+
     def _compute(self, xp: Any, step: Any) -> Any:
         return float(self.learning_rate)

@@ -89,6 +89,14 @@ class CosineDecay(LearningRateSchedule):
             self._rise_by = self.warmup_target - self.initial_learning_rate
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        # the warmup (only with a target) ends at W, the decay T steps later
+        out = [(self._warmup, "warmup end")] if self._warmup else []
+        return [*out, (self._warmup + self._decay, "decay end")]
+
+    def _horizon(self) -> int | float | None:
+        return self._warmup + self._decay
+
     def _decayed(self, xp: Any, step: Any, start: int | float = 0) -> Any:
         d = self._decay
         # the decay's steps (since `start`) and the remaining fraction are temporaries

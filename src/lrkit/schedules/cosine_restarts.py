@@ -167,6 +167,28 @@ class CosineDecayRestarts(LearningRateSchedule):
         self._one_minus_alpha = 1.0 - self.alpha
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        from lrkit.core.phases import every, upto
+
+        if self._t_mul == 1:
+            return every(self._first, last_step, "restart")
+        # the exact restart table the formula searches; for t_mul < 1 it ends with
+        # the limit the starts converge to, where the restarts end
+        out = upto(self._starts, last_step, "restart", start=1)
+        if self._t_mul < 1 and out and out[-1][0] == self._starts[-1]:
+            out[-1] = (out[-1][0], "end of restarts")
+        return out
+
+    def _horizon(self) -> int | float | None:
+        from lrkit.core.phases import exact
+
+        if self._t_mul == 1:  # four periods, to the last step of the fourth
+            return 4 * self._first - 1
+        starts = self._starts
+        if self._t_mul < 1:  # the restarts converge: all of them, and a little after
+            return exact(math.ceil(starts[-1] * 1.1))
+        return exact(starts[min(3, len(starts) - 1)] - 1)  # three periods, to the last step
+
     def _compute(self, xp: Any, step: Any) -> Any:
         if self._swing == 0:
             return self._floor

@@ -112,6 +112,24 @@ class Cosine(LearningRateSchedule):
         self._w = v.as_exact(self.warmup_steps)
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        from lrkit.core.phases import MAX_BOUNDARIES
+
+        d, w, n = self._d, self._w, self._n
+        out: list[tuple[Any, str]] = [(w, "warmup end")] if w else []
+        # cycle k starts at the first step where n e >= k D: e = ceil(k D / n) for
+        # integer steps (exact integers), k D / n otherwise
+        whole = isinstance(d, int) and isinstance(w, int)
+        for k in range(1, min(n, MAX_BOUNDARIES + 1)):
+            start = w + (-(-k * d // n) if whole else k * d / n)
+            if start > last_step:
+                break
+            out.append((start, "restart"))
+        return [*out, (w + d, "decay end")]
+
+    def _horizon(self) -> int | float | None:
+        return self._w + self._d  # the end of the last cycle
+
     def _compute(self, xp: Any, step: Any) -> Any:
         d, w, n = self._d, self._w, self._n
         peak, alpha = float(self.initial_learning_rate), float(self.alpha)
@@ -212,6 +230,12 @@ class CosineCycles(Cycles):
         self._init_warmup(warmup_steps, warmup_learning_rate, warmup_prefix)
         self.name = v.schedule_name(name, "CosineCycles")
         self._freeze()
+
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        return self._cycle_boundaries(last_step)
+
+    def _horizon(self) -> int | float | None:
+        return self._cycle_horizon()
 
     def _shape(self, xp: Any, elapsed: Any, length: Any) -> Any:
         if self.k_decay == 1:

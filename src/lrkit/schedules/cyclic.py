@@ -83,6 +83,18 @@ class Cyclic(LearningRateSchedule):
         self._down = v.as_exact(down)
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        from lrkit.core.phases import every
+
+        # every half-cycle turn: a cycle starts (at the base rate) every U + D steps,
+        # and peaks U steps into it (no peak is reached when D = 0: the rate drops)
+        up, period = self._up, self._up + self._down
+        cycles = every(period, last_step, "cycle")
+        return [*cycles, *(every(period, last_step, "peak", up - period) if self._down else [])]
+
+    def _horizon(self) -> int | float | None:
+        return 2 * (self._up + self._down)  # two cycles
+
     def _compute(self, xp: Any, step: Any) -> Any:
         up, down = self._up, self._down
         q, r = split(xp, step, up + down)

@@ -91,6 +91,12 @@ class ExponentialDecay(LearningRateSchedule):
         self._float32_direct = _float32_direct(rate, init, self._q_safe)
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        return []  # one decay, without end (staircase floors are not marked)
+
+    def _horizon(self) -> int | float | None:
+        return 10 * self._period  # ten periods of the decay
+
     # the exponent is q + f: q whole periods (an integer for integer steps: `pow`
     # converts it) and the fraction f of the current period (none with `staircase`).
     # Each array is rebound as soon as it is used: at most three are alive at once.

@@ -75,6 +75,12 @@ class InverseSqrt(LearningRateSchedule):
         self._tau = v.as_exact(tau)
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        return [(self._w, "warmup end")] if self._w else []
+
+    def _horizon(self) -> int | float | None:
+        return 10 * self._w or None  # the decay has no end: ten warmups
+
     def _compute(self, xp: Any, step: Any) -> Any:
         peak, w, tau = float(self.initial_learning_rate), self._w, self._tau
         # max(t, W): the branch is also evaluated (and discarded) during the warmup

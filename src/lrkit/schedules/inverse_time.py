@@ -58,6 +58,12 @@ class InverseTimeDecay(LearningRateSchedule):
         self._period = v.as_exact(self.decay_steps)
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        return []  # one decay, without end (staircase floors are not marked)
+
+    def _horizon(self) -> int | float | None:
+        return 10 * self._period  # ten periods of the decay
+
     def _compute(self, xp: Any, step: Any) -> Any:
         # (the quotient a temporary of the expression: NumPy computes in its memory)
         if self.staircase:

@@ -72,6 +72,16 @@ class Linear(LearningRateSchedule):
         self._b = v.as_exact(self.transition_begin)
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        # the line starts at B and ends at B + T (one jump at B when T = 0)
+        b, t = self._b, self._t
+        rising = self.end_learning_rate > self.initial_learning_rate
+        out = [(b + t, "warmup end" if rising else "decay end")]
+        return [*out, (b, "warmup start" if rising else "decay start")] if t else out
+
+    def _horizon(self) -> int | float | None:
+        return self._b + self._t
+
     def _compute(self, xp: Any, step: Any) -> Any:
         start, end = float(self.initial_learning_rate), float(self.end_learning_rate)
         if self._t == 0:
@@ -149,6 +159,16 @@ class Polynomial(LearningRateSchedule):
         self._w = v.as_exact(self.warmup_steps)
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        w, d = self._w, self._d
+        # a "warmup" from the rate to itself holds it (optax's transition_begin)
+        held = self.warmup_learning_rate == self.initial_learning_rate
+        out = [(w, "decay start" if held else "warmup end")] if w else []
+        return [*out, (w + d, "decay end")]
+
+    def _horizon(self) -> int | float | None:
+        return self._w + self._d
+
     def _compute(self, xp: Any, step: Any) -> Any:
         peak, end, d = float(self.initial_learning_rate), float(self.end_learning_rate), self._d
         elapsed = xp.minimum(xp.since(step, self._w), d)
@@ -216,6 +236,14 @@ class PiecewiseLinear(LearningRateSchedule):
         xs = [x for x, _ in self.knots]
         self._knots = Knots(xs, [y for _, y in self.knots], self.interpolation == "cosine")
         self._freeze()
+
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        from lrkit.core.phases import upto
+
+        return upto(self._knots.xs, last_step, "boundary")  # each knot's step
+
+    def _horizon(self) -> int | float | None:
+        return self._knots.xs[-1]  # the last knot: constant from there on
 
     @classmethod
     def from_scales(

@@ -146,6 +146,15 @@ class OneCycle(LearningRateSchedule):
         self._knots = Knots(xs, ys, cosine=self.anneal_strategy == "cos")
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        # the points the rate anneals through, where the formula places them
+        xs = [x for x, _ in self._points]
+        labels = ("peak", "phase end", "decay end") if self.three_phase else ("peak", "decay end")
+        return list(zip(xs[len(xs) - len(labels) :], labels, strict=True))
+
+    def _horizon(self) -> int | float | None:
+        return self._points[-1][0]  # the end of the annealing
+
     @property
     def points(self) -> tuple[tuple[int | float, float], ...]:
         """The ``(step, rate)`` points the rate anneals through.

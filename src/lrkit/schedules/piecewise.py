@@ -58,6 +58,16 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         self._float_values = tuple(float(x) for x in vals)
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        from lrkit.core.phases import upto
+
+        return upto(self.boundaries, last_step, "boundary")
+
+    def _horizon(self) -> int | float | None:
+        from lrkit.core.phases import past
+
+        return past(self.boundaries[-1]) if self.boundaries else None
+
     def _compute(self, xp: Any, step: Any) -> Any:
         index = xp.search(xp.table(self.boundaries, step, rounding=-1), step)
         return xp.take(xp.table(self._float_values), index)

@@ -75,6 +75,16 @@ class PolynomialDecay(LearningRateSchedule):
         self._exact_start = min(max(top, self._low), self._high) == self._start
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        from lrkit.core.phases import every
+
+        if self.cycle:  # each multiple of T ends a cycle at the end rate; the next restarts
+            return every(self._period, last_step, "restart")
+        return [(self._period, "decay end")]
+
+    def _horizon(self) -> int | float | None:
+        return self._period * (3 if self.cycle else 1)  # three cycles
+
     def _compute(self, xp: Any, step: Any) -> Any:
         d = self._period
         if self.cycle:

@@ -67,6 +67,15 @@ class Step(TimmWarmup):
         self._size = v.as_exact(self.step_size)
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        from lrkit.core.phases import every
+
+        # every multiple of the step size, after the warmup (or past it, on the global step)
+        return self._warmed(lambda last: every(self._size, last, "step"), last_step)
+
+    def _horizon(self) -> int | float | None:
+        return self._w + 10 * self._size  # ten steps
+
     def _after(self, xp: Any, step: Any) -> Any:
         q, _ = split(xp, step, self._size)
         return float(self.initial_learning_rate) * xp.pow(float(self.gamma), xp.to_float(q))
@@ -133,6 +142,19 @@ class MultiStep(TimmWarmup):
         self._init_warmup(warmup_steps, warmup_learning_rate, warmup_prefix)
         self.name = v.schedule_name(name, "MultiStep")
         self._freeze()
+
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        from lrkit.core.phases import upto
+
+        # each milestone (a repeated one once), after the warmup or past it
+        return self._warmed(lambda last: upto(self.milestones, last, "milestone"), last_step)
+
+    def _horizon(self) -> int | float | None:
+        from lrkit.core.phases import past
+
+        if not self.milestones:  # a warmup, then a constant
+            return 10 * self._w or None
+        return self._w + past(self.milestones[-1])  # a fifth past the last milestone
 
     def _after(self, xp: Any, step: Any) -> Any:
         if not self.milestones:

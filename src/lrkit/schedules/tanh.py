@@ -102,6 +102,12 @@ class Tanh(Cycles):
             self._target = float(self._after(SCALAR, self._w))
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        return self._cycle_boundaries(last_step)
+
+    def _horizon(self) -> int | float | None:
+        return self._cycle_horizon()
+
     def _shape(self, xp: Any, elapsed: Any, length: Any) -> Any:
         x = xp.to_float(elapsed) / length
         lb, ub = float(self.lb), float(self.ub)

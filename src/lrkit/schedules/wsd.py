@@ -134,6 +134,17 @@ class WarmupStableDecay(LearningRateSchedule):
         )
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        # the resolved phase lengths, as the formula switches on them
+        w, s, d = self._w, self._s, self._d
+        out = [(w, "warmup end")] if w else []
+        if not d:  # no decay: the rate drops to the floor where the stable phase ends
+            return [*out, (w + s, "decay end")]
+        return [*out, (w + s, "decay start"), (w + s + d, "decay end")]
+
+    def _horizon(self) -> int | float | None:
+        return self._w + self._s + self._d
+
     @property
     def phases(self) -> tuple[int | float, int | float, int | float]:
         """The resolved ``(warmup, stable, decay)`` lengths, in steps.
