@@ -177,6 +177,24 @@ CASES = [
         flat=True,
     ),
     Case(
+        C.PolyCycles(1.0, 100, power=2.0, k_decay=0.5, cycle_limit=2, warmup_steps=10),
+        500,
+        [(10, "warmup end"), (100, "restart"), (200, "decay end")],
+        200,
+        scan=(0, 400),
+        flat=True,
+    ),
+    Case(
+        # torch's CosineAnnealingLR: down to the minimum at T, back up to the peak at 2T
+        # (one smooth cosine: its turning points show no kink)
+        C.CosineAnnealing(1.0, 25, 0.1),
+        110,
+        [(25, "decay end"), (50, "restart"), (75, "decay end"), (100, "restart")],
+        4 * 25,
+        scan=(0, 110),
+        quiet=(25, 50, 75, 100),
+    ),
+    Case(
         C.Cyclic(0.1, 1.0, step_size_up=20, step_size_down=10, mode="triangular2"),
         100,
         # a cycle every 20 + 10 steps, peaking 20 steps into it

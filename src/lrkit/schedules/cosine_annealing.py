@@ -60,6 +60,20 @@ class CosineAnnealing(LearningRateSchedule):
         self._t = v.as_exact(self.decay_steps)
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        """Every :math:`kT`: the minimum (``"decay end"``) for odd :math:`k`, the peak
+        again (``"restart"``) for even :math:`k`."""
+        from lrkit.core.phases import every
+
+        return [
+            (step, "decay end" if k % 2 == 0 else "restart")
+            for k, (step, _) in enumerate(every(self._t, last_step, ""))
+        ]
+
+    def _horizon(self) -> int | float | None:
+        """Two periods: :math:`4T`."""
+        return 4 * self._t
+
     def _compute(self, xp: Any, step: Any) -> Any:
         t = self._t
         _, r = split(xp, step, 2 * t)  # 0 <= r < 2T

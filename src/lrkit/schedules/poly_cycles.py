@@ -91,6 +91,12 @@ class PolyCycles(Cycles):
         self.name = v.schedule_name(name, "PolyCycles")
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        return self._cycle_boundaries(last_step)
+
+    def _horizon(self) -> int | float | None:
+        return self._cycle_horizon()
+
     def _shape(self, xp: Any, elapsed: Any, length: Any) -> Any:
         if self.k_decay == 1:  # the remaining fraction, from the exact remaining steps
             rest = xp.to_float(length - elapsed) / length
