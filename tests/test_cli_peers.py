@@ -42,42 +42,81 @@ def shown_values(spec: str, steps: list[int]) -> list[float]:
 #: one SPEC per function of lrkit.optax: (spec text, optax call, steps)
 SPECS = [
     ("optax.constant_schedule(0.5)", lambda o: o.constant_schedule(0.5), [0, 10]),
-    ("optax.linear_schedule(1.0, 0.1, 100, 20)", lambda o: o.linear_schedule(1.0, 0.1, 100, 20),
-     [0, 20, 21, 70, 120, 500]),
-    ("optax.polynomial_schedule(1.0, 0.0, 2, 50, transition_begin=5)",
-     lambda o: o.polynomial_schedule(1.0, 0.0, 2, 50, transition_begin=5), [0, 5, 30, 55, 99]),
-    ("optax.exponential_decay(0.1, 10, 0.5, 5, True, 0.01)",
-     lambda o: o.exponential_decay(0.1, 10, 0.5, 5, True, 0.01), [0, 5, 14, 15, 35, 1000]),
-    ("optax.piecewise_constant_schedule(1.0, {100: 0.1, 200: 0.5})",
-     lambda o: o.piecewise_constant_schedule(1.0, {100: 0.1, 200: 0.5}), [0, 99, 100, 200, 300]),
-    ("optax.piecewise_interpolate_schedule('cosine', 1.0, {10: 0.5, 30: 0.1})",
-     lambda o: o.piecewise_interpolate_schedule("cosine", 1.0, {10: 0.5, 30: 0.1}),
-     [0, 5, 10, 20, 30, 40]),
-    ("optax.cosine_decay_schedule(0.4, 77, alpha=0.1, exponent=2.0)",
-     lambda o: o.cosine_decay_schedule(0.4, 77, alpha=0.1, exponent=2.0), [0, 30, 77, 100]),
-    ("optax.warmup_cosine_decay_schedule(0.0, 1.0, 100, 1000)",
-     lambda o: o.warmup_cosine_decay_schedule(0.0, 1.0, 100, 1000), [0, 50, 100, 550, 1000, 2000]),
-    ("optax.warmup_constant_schedule(0.0, 1.0, 10)",
-     lambda o: o.warmup_constant_schedule(0.0, 1.0, 10), [0, 5, 10, 100]),
-    ("optax.warmup_exponential_decay_schedule(0.0, 1.0, 10, 10, 0.5, end_value=0.1)",
-     lambda o: o.warmup_exponential_decay_schedule(0.0, 1.0, 10, 10, 0.5, end_value=0.1),
-     [0, 5, 10, 15, 20, 100]),
-    ("optax.sgdr_schedule([{'init_value': 0.0, 'peak_value': 1.0, 'warmup_steps': 5, "
-     "'decay_steps': 50}, {'init_value': 0.0, 'peak_value': 0.5, 'warmup_steps': 0, "
-     "'decay_steps': 30}])",
-     lambda o: o.sgdr_schedule([
-         {"init_value": 0.0, "peak_value": 1.0, "warmup_steps": 5, "decay_steps": 50},
-         {"init_value": 0.0, "peak_value": 0.5, "warmup_steps": 0, "decay_steps": 30},
-     ]), [0, 5, 30, 49, 50, 65, 80, 200]),
-    ("optax.cosine_onecycle_schedule(100, 1.0, 0.25)",
-     lambda o: o.cosine_onecycle_schedule(100, 1.0, 0.25), [0, 10, 25, 60, 100, 200]),
-    ("optax.linear_onecycle_schedule(100, 1.0, pct_start=0.25, pct_final=0.75)",
-     lambda o: o.linear_onecycle_schedule(100, 1.0, pct_start=0.25, pct_final=0.75),
-     [0, 10, 25, 50, 75, 90, 100, 200]),
-    ("optax.join_schedules([optax.constant_schedule(1.0), optax.linear_schedule(1.0, 0.0, 10)], "
-     "[5])",
-     lambda o: o.join_schedules([o.constant_schedule(1.0), o.linear_schedule(1.0, 0.0, 10)], [5]),
-     [0, 4, 5, 10, 15, 100]),
+    (
+        "optax.linear_schedule(1.0, 0.1, 100, 20)",
+        lambda o: o.linear_schedule(1.0, 0.1, 100, 20),
+        [0, 20, 21, 70, 120, 500],
+    ),
+    (
+        "optax.polynomial_schedule(1.0, 0.0, 2, 50, transition_begin=5)",
+        lambda o: o.polynomial_schedule(1.0, 0.0, 2, 50, transition_begin=5),
+        [0, 5, 30, 55, 99],
+    ),
+    (
+        "optax.exponential_decay(0.1, 10, 0.5, 5, True, 0.01)",
+        lambda o: o.exponential_decay(0.1, 10, 0.5, 5, True, 0.01),
+        [0, 5, 14, 15, 35, 1000],
+    ),
+    (
+        "optax.piecewise_constant_schedule(1.0, {100: 0.1, 200: 0.5})",
+        lambda o: o.piecewise_constant_schedule(1.0, {100: 0.1, 200: 0.5}),
+        [0, 99, 100, 200, 300],
+    ),
+    (
+        "optax.piecewise_interpolate_schedule('cosine', 1.0, {10: 0.5, 30: 0.1})",
+        lambda o: o.piecewise_interpolate_schedule("cosine", 1.0, {10: 0.5, 30: 0.1}),
+        [0, 5, 10, 20, 30, 40],
+    ),
+    (
+        "optax.cosine_decay_schedule(0.4, 77, alpha=0.1, exponent=2.0)",
+        lambda o: o.cosine_decay_schedule(0.4, 77, alpha=0.1, exponent=2.0),
+        [0, 30, 77, 100],
+    ),
+    (
+        "optax.warmup_cosine_decay_schedule(0.0, 1.0, 100, 1000)",
+        lambda o: o.warmup_cosine_decay_schedule(0.0, 1.0, 100, 1000),
+        [0, 50, 100, 550, 1000, 2000],
+    ),
+    (
+        "optax.warmup_constant_schedule(0.0, 1.0, 10)",
+        lambda o: o.warmup_constant_schedule(0.0, 1.0, 10),
+        [0, 5, 10, 100],
+    ),
+    (
+        "optax.warmup_exponential_decay_schedule(0.0, 1.0, 10, 10, 0.5, end_value=0.1)",
+        lambda o: o.warmup_exponential_decay_schedule(0.0, 1.0, 10, 10, 0.5, end_value=0.1),
+        [0, 5, 10, 15, 20, 100],
+    ),
+    (
+        "optax.sgdr_schedule([{'init_value': 0.0, 'peak_value': 1.0, 'warmup_steps': 5, "
+        "'decay_steps': 50}, {'init_value': 0.0, 'peak_value': 0.5, 'warmup_steps': 0, "
+        "'decay_steps': 30}])",
+        lambda o: o.sgdr_schedule(
+            [
+                {"init_value": 0.0, "peak_value": 1.0, "warmup_steps": 5, "decay_steps": 50},
+                {"init_value": 0.0, "peak_value": 0.5, "warmup_steps": 0, "decay_steps": 30},
+            ]
+        ),
+        [0, 5, 30, 49, 50, 65, 80, 200],
+    ),
+    (
+        "optax.cosine_onecycle_schedule(100, 1.0, 0.25)",
+        lambda o: o.cosine_onecycle_schedule(100, 1.0, 0.25),
+        [0, 10, 25, 60, 100, 200],
+    ),
+    (
+        "optax.linear_onecycle_schedule(100, 1.0, pct_start=0.25, pct_final=0.75)",
+        lambda o: o.linear_onecycle_schedule(100, 1.0, pct_start=0.25, pct_final=0.75),
+        [0, 10, 25, 50, 75, 90, 100, 200],
+    ),
+    (
+        "optax.join_schedules([optax.constant_schedule(1.0), optax.linear_schedule(1.0, 0.0, 10)], "
+        "[5])",
+        lambda o: o.join_schedules(
+            [o.constant_schedule(1.0), o.linear_schedule(1.0, 0.0, 10)], [5]
+        ),
+        [0, 4, 5, 10, 15, 100],
+    ),
 ]
 
 
@@ -118,9 +157,10 @@ def test_convert_to_spec_of_lrkit_and_files(tmp_path):
     status, out, _ = cli("convert", spec, "--to", "spec")
     assert status == 0 and parse_spec(out.strip()) == parse_spec(spec)
     path = tmp_path / "s.json"
-    assert cli("convert", "optax.linear_schedule(1.0, 0.0, 10)", "--to", "lrkit", "-o", str(path))[
-        0
-    ] == 0
+    assert (
+        cli("convert", "optax.linear_schedule(1.0, 0.0, 10)", "--to", "lrkit", "-o", str(path))[0]
+        == 0
+    )
     status, out, _ = cli("convert", str(path), "--to", "spec")
     assert status == 0 and parse_spec(out.strip()) == lrkit.Linear(1.0, 0.0, 10)
 
@@ -145,8 +185,7 @@ def test_spec_text_refuses_what_it_cannot_write():
         ("optax.__import__('os')", "unknown optax schedule"),
         ("optax.linear_schedule(__import__('os'), 0.0, 10)", "unknown schedule '__import__'"),
         ("optax.linear_schedule(*[1.0, 0.0, 10])", "written out"),
-        ("optax.linear_schedule(1.0, 0.0, 10, transition_begin=1, transition_begin=2)",
-         "repeated"),
+        ("optax.linear_schedule(1.0, 0.0, 10, transition_begin=1, transition_begin=2)", "repeated"),
         ("optax.inject_hyperparams(optax.adam)(learning_rate=0.1)", "called by name"),
         ("transformers.cosine(1e-3, 100, 1000)", "keyword arguments only"),
     ],

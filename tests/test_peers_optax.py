@@ -359,7 +359,7 @@ def test_inject_hyperparams_adam_under_jit():
 
         @jax.jit
         def step(state, params=params, opt=opt):
-            updates, state = opt.update({"w": jnp.ones(3)}, state, params)
+            _updates, state = opt.update({"w": jnp.ones(3)}, state, params)
             return state
 
         rates = []
@@ -370,7 +370,11 @@ def test_inject_hyperparams_adam_under_jit():
         # the rate recorded after update k is the schedule at count k - 1 (and at 0 first)
         ours = [schedule(max(t - 1, 0)) for t in range(70)]
         scale = max(abs(x) for x in ours)
-        bad = [(t, a, b) for t, (a, b) in enumerate(zip(rates, ours)) if abs(a - b) > 16 * U32 * scale]
+        bad = [
+            (t, a, b)
+            for t, (a, b) in enumerate(zip(rates, ours, strict=True))
+            if abs(a - b) > 16 * U32 * scale
+        ]
         assert not bad, f"{schedule!r}: {bad[:5]}"
 
 
@@ -396,8 +400,13 @@ BAD = [
     ("piecewise_constant_schedule", (1.0, {-10: 0.5}), {}, ValueError, "boundaries_and_scales"),
     ("piecewise_constant_schedule", (1.0, [10, 0.5]), {}, TypeError, "boundaries_and_scales"),
     ("piecewise_interpolate_schedule", ("cos", 1.0), {}, ValueError, "interpolate_type"),
-    ("piecewise_interpolate_schedule", ("linear", 1.0, {5: -1.0}), {}, ValueError,
-     "boundaries_and_scales"),
+    (
+        "piecewise_interpolate_schedule",
+        ("linear", 1.0, {5: -1.0}),
+        {},
+        ValueError,
+        "boundaries_and_scales",
+    ),
     ("piecewise_interpolate_schedule", ("linear", None), {}, TypeError, "init_value"),
     ("cosine_decay_schedule", (1.0, 0), {}, ValueError, "decay_steps"),
     ("cosine_decay_schedule", (1.0, 10, 0.0, 0.0), {}, ValueError, "exponent"),
@@ -409,27 +418,38 @@ BAD = [
     ("warmup_cosine_decay_schedule", (0.0, 1.0, 5, 50, 0.0, 0.0), {}, ValueError, "exponent"),
     ("warmup_cosine_decay_schedule", (0.0, "1", 5, 50), {}, TypeError, "peak_value"),
     ("warmup_constant_schedule", (0.0, 1.0, -1), {}, ValueError, "warmup_steps"),
-    ("warmup_exponential_decay_schedule", (0.0, 1.0, -1, 10, 0.5), {}, ValueError,
-     "warmup_steps"),
-    ("warmup_exponential_decay_schedule", (0.0, 1.0, 5, 0, 0.5), {}, ValueError,
-     "transition_steps"),
+    ("warmup_exponential_decay_schedule", (0.0, 1.0, -1, 10, 0.5), {}, ValueError, "warmup_steps"),
+    (
+        "warmup_exponential_decay_schedule",
+        (0.0, 1.0, 5, 0, 0.5),
+        {},
+        ValueError,
+        "transition_steps",
+    ),
     ("warmup_exponential_decay_schedule", (0.0, 1.0, 5, 10, 0), {}, ValueError, "decay_rate"),
     ("warmup_exponential_decay_schedule", (0.0, None, 5, 10, 0.5), {}, TypeError, "peak_value"),
     ("sgdr_schedule", ([],), {}, ValueError, "cosine_kwargs"),
     ("sgdr_schedule", ([{"init_value": 0.0}],), {}, TypeError, "cosine_kwargs[0]"),
     ("sgdr_schedule", ([1.0],), {}, TypeError, "cosine_kwargs[0]"),
-    ("sgdr_schedule", (
-        [{"init_value": 0.0, "peak_value": 1.0, "warmup_steps": 5, "decay_steps": 10},
-         {"init_value": 0.0, "peak_value": 1.0, "warmup_steps": 5, "decay_steps": 5}],
-    ), {}, ValueError, "cosine_kwargs[1]"),
+    (
+        "sgdr_schedule",
+        (
+            [
+                {"init_value": 0.0, "peak_value": 1.0, "warmup_steps": 5, "decay_steps": 10},
+                {"init_value": 0.0, "peak_value": 1.0, "warmup_steps": 5, "decay_steps": 5},
+            ],
+        ),
+        {},
+        ValueError,
+        "cosine_kwargs[1]",
+    ),
     ("cosine_onecycle_schedule", (0, 1.0), {}, ValueError, "transition_steps"),
     ("cosine_onecycle_schedule", (100.5, 1.0), {}, ValueError, "transition_steps"),
     ("cosine_onecycle_schedule", (100, None), {}, TypeError, "peak_value"),
     ("cosine_onecycle_schedule", (100, 1.0, 1.0), {}, ValueError, "pct_start"),
     ("cosine_onecycle_schedule", (100, 1.0, 1.5), {}, ValueError, "pct_start"),
     ("cosine_onecycle_schedule", (100, 1.0, 0.3, 0.0), {}, ValueError, "div_factor"),
-    ("cosine_onecycle_schedule", (100, 1.0, 0.3, 25.0, -1.0), {}, ValueError,
-     "final_div_factor"),
+    ("cosine_onecycle_schedule", (100, 1.0, 0.3, 25.0, -1.0), {}, ValueError, "final_div_factor"),
     ("linear_onecycle_schedule", (-5, 1.0), {}, ValueError, "transition_steps"),
     ("linear_onecycle_schedule", (100, 1.0, 0.3, 0.3), {}, ValueError, "pct_final"),
     ("linear_onecycle_schedule", (100, 1.0, 0.5, 0.3), {}, ValueError, "pct_final"),
@@ -485,7 +505,10 @@ def test_zero_step_warmup_reaches_the_peak():
     )
     s = lo.warmup_constant_schedule(0.1, 1.0, 0)
     assert (s(0), s(100)) == (1.0, 1.0)
-    assert lo.linear_schedule(1.0, 0.5, 0, 2)(1) == 1.0 and lo.linear_schedule(1.0, 0.5, 0, 2)(2) == 0.5
+    assert (
+        lo.linear_schedule(1.0, 0.5, 0, 2)(1) == 1.0
+        and lo.linear_schedule(1.0, 0.5, 0, 2)(2) == 0.5
+    )
     assert lo.polynomial_schedule(1.0, 0.5, 3, 0)(0) == 0.5
 
 
@@ -517,8 +540,9 @@ def test_interpolation_over_less_than_a_step():
     optax = require("optax")
     # optax divides by max(b1 - b0, 1): between 2 and 2.5 it goes a quarter of the way per
     # quarter step and then jumps
-    theirs = optax32(optax.piecewise_interpolate_schedule("linear", 1.0, {2: 0.5, 2.5: 0.5}),
-                     [2.0, 2.25, 2.5])
+    theirs = optax32(
+        optax.piecewise_interpolate_schedule("linear", 1.0, {2: 0.5, 2.5: 0.5}), [2.0, 2.25, 2.5]
+    )
     assert theirs == [0.5, 0.4375, 0.25]
     s = lo.piecewise_interpolate_schedule("linear", 1.0, {2: 0.5, 2.5: 0.5})
     assert (s(2), s(2.25), s(2.5)) == (0.5, 0.375, 0.25)

@@ -494,9 +494,7 @@ def sgdr_schedule(cosine_kwargs: Iterable[Mapping[str, Any]]) -> LearningRateSch
     >>> s(0), s(2), s(10), s(12), s(20)
     (0.0, 1.0, 0.0, 1.0, 0.0)
     """
-    if isinstance(cosine_kwargs, (str, bytes, Mapping)) or not isinstance(
-        cosine_kwargs, Iterable
-    ):
+    if isinstance(cosine_kwargs, (str, bytes, Mapping)) or not isinstance(cosine_kwargs, Iterable):
         raise TypeError(
             "Argument `cosine_kwargs` must be a list of dicts of warmup_cosine_decay_schedule "
             f"arguments. Received: cosine_kwargs={v.shown(cosine_kwargs)}."
