@@ -37,6 +37,8 @@ from lrkit.schedules import (
     WarmupStableDecay,
 )
 
+from lrkit import optax as optax  # optax's schedule functions under their names (no optax)
+
 __all__ = [
     "Clamp",
     "Constant",
