@@ -9,6 +9,7 @@ numbers and elementwise for NumPy, JAX and PyTorch arrays.
 (0.1, 1.0, 0.0)
 """
 
+from lrkit import optax as optax  # optax's schedule functions under their names (no optax)
 from lrkit._version import __version__
 from lrkit.compose import Clamp, Join, Offset, Product, Scale, Sum, Warmup
 from lrkit.core.base import LearningRateSchedule, Schedule
@@ -36,8 +37,6 @@ from lrkit.schedules import (
     Tanh,
     WarmupStableDecay,
 )
-
-from lrkit import optax as optax  # optax's schedule functions under their names (no optax)
 
 __all__ = [
     "Clamp",
