@@ -9,6 +9,7 @@ numbers and elementwise for NumPy, JAX and PyTorch arrays.
 (0.1, 1.0, 0.0)
 """
 
+from lrkit import optax as optax  # optax's schedule functions under their names (no optax)
 from lrkit import registry as registry
 from lrkit import serialization as serialization
 from lrkit._version import __version__

@@ -309,7 +309,14 @@ def _convert(args: argparse.Namespace) -> None:
     from lrkit.core.serialization import serialize
 
     schedule, _kind = load_source(args.file)
-    if args.to == "model-garden":
+    if args.to == "spec":
+        from lrkit.spec import spec_text
+
+        try:
+            text = spec_text(schedule) + "\n"
+        except (ValueError, TypeError) as exc:
+            raise UsageError(_one_line(exc)) from None
+    elif args.to == "model-garden":
         text = _to_model_garden(schedule, args.output)
     else:
         if args.to == "keras":
@@ -475,7 +482,9 @@ class _Parser(argparse.ArgumentParser):
 _SPEC_HELP = (
     "a schedule expression, e.g. 'CosineDecay(0.1, 10000, warmup_target=1.0, "
     "warmup_steps=500)', or a file: .keras, a Keras or Model Garden JSON/YAML config, "
-    "an lrkit JSON file"
+    "an lrkit JSON file; optax's functions ('optax.linear_schedule(1.0, 0.0, 100)') and "
+    "transformers' scheduler names ('transformers.cosine(learning_rate=1e-3, "
+    "num_warmup_steps=100, num_training_steps=1000)') are read too"
 )
 
 
@@ -539,10 +548,11 @@ def _parser() -> argparse.ArgumentParser:
         "convert",
         help="write a schedule in another format",
         description="Write the schedule a file or SPEC holds as Keras's serialized form, "
-        "a Model Garden optimization config, or an lrkit JSON file.",
+        "a Model Garden optimization config, an lrkit JSON file, or an lrkit SPEC expression "
+        "(--to spec: e.g. of an optax or transformers SPEC).",
     )
     convert.add_argument("file", metavar="FILE", help=_SPEC_HELP)
-    convert.add_argument("--to", required=True, choices=("keras", "model-garden", "lrkit"))
+    convert.add_argument("--to", required=True, choices=("keras", "model-garden", "lrkit", "spec"))
     convert.add_argument("-o", "--output", help="write to this file (default: standard output)")
     convert.set_defaults(run=_convert)
 
