@@ -67,6 +67,7 @@ def test_native_where_keras_has_the_class(s):
     for t in (0, 5, 10, 15, 25, 99):  # Keras computes it, in float32
         assert float(np.asarray(k(t))) == pytest.approx(s(t), rel=2e-6, abs=1e-7)
     assert type(lk.to_keras(s, native=False)).__name__ == "KerasSchedule"
+    assert type(lk.to_keras(s)) is lk.KerasSchedule  # exact by default
 
 
 @pytest.mark.parametrize("s", COMPOSED + NATIVE, ids=lambda s: type(s).__name__)

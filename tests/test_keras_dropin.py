@@ -389,3 +389,15 @@ def test_lrkit_schedules_take_tensorflow_tensors_and_keras_variables(s):
         assert float(got) == pytest.approx(s(t), rel=1e-12)
         assert float(s(tf.Variable(t))) == pytest.approx(s(t), rel=1e-12)
     assert float(s(tf.constant(-5))) == s(0)  # not inspected: a negative step counts as 0
+
+
+def test_the_listed_differences_from_keras():
+    keras, schedules = _keras()
+    theirs = keras.optimizers.schedules.ExponentialDecay(1.0, 10, 0.5)
+    ours = schedules.ExponentialDecay(1.0, 10, 0.5)
+    below = keras.Variable(-10)
+    assert float(theirs(below)) == 2.0  # Keras computes a negative step
+    assert float(ours(below)) == 1.0  # lrkit counts it as step 0
+    assert not isinstance(theirs(5), float)  # Keras: a tensor
+    assert ours(5) == 0.7071067811865476  # lrkit: the float64 value, 2 ** -0.5
+    assert ours(5) == 2**-0.5

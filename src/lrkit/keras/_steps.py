@@ -16,6 +16,7 @@ Nothing here is imported until such a step is met.
 
 from __future__ import annotations
 
+import builtins
 import sys
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
@@ -135,7 +136,7 @@ def tensorflow_namespace() -> Any:
             return _Info()
 
         @staticmethod
-        def isdtype(dtype: Any, kind: str) -> bool:
+        def isdtype(dtype: Any, kind: str) -> builtins.bool:  # (`bool` is tf.bool here)
             if kind == "integral":
                 return bool(dtype.is_integer)
             if kind == "real floating":
