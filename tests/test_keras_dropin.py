@@ -17,6 +17,7 @@ import inspect
 import json
 import os
 import pathlib
+import pickle
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -169,6 +170,7 @@ def test_keras_names_arguments_configs_and_attributes(name, args, kwargs):
     assert repr(ours) == repr(ours.schedule)
     assert ours == ours_cls.from_config(theirs.get_config())
     assert hash(ours) == hash(ours_cls.from_config(ours.get_config()))
+    assert pickle.loads(pickle.dumps(ours)) == ours
 
 
 @pytest.mark.parametrize(("name", "args", "kwargs"), CONFIGS, ids=IDS)
