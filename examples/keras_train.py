@@ -2,9 +2,10 @@
 
     KERAS_BACKEND=jax python examples/keras_train.py     # or tensorflow, or torch
 
-`lrkit.keras.to_keras` gives Keras's own class where Keras has one (a saved model then
-loads without lrkit), and otherwise a registered `KerasSchedule` that computes lrkit's
-formula inside `model.fit` on every backend.
+`lrkit.keras.to_keras` gives a registered `KerasSchedule` that computes lrkit's formula
+inside `model.fit` on every backend (`native=True` gives Keras's own class where Keras has
+one, so that a saved model loads without lrkit); `from lrkit.keras import schedules` has
+Keras's schedule classes themselves, computed by lrkit.
 """
 
 import os

@@ -59,7 +59,7 @@ def _f32(values):
 @pytest.mark.parametrize("s", NATIVE, ids=lambda s: type(s).__name__)
 def test_native_where_keras_has_the_class(s):
     keras, lk = _keras()
-    k = lk.to_keras(s)
+    k = lk.to_keras(s, native=True)
     assert type(k) is getattr(keras.optimizers.schedules, type(s).__name__)
     assert k.get_config() == s.get_config()
     assert lk.from_keras(k) == s
@@ -67,6 +67,7 @@ def test_native_where_keras_has_the_class(s):
     for t in (0, 5, 10, 15, 25, 99):  # Keras computes it, in float32
         assert float(np.asarray(k(t))) == pytest.approx(s(t), rel=2e-6, abs=1e-7)
     assert type(lk.to_keras(s, native=False)).__name__ == "KerasSchedule"
+    assert type(lk.to_keras(s)) is lk.KerasSchedule  # exact by default
 
 
 @pytest.mark.parametrize("s", COMPOSED + NATIVE, ids=lambda s: type(s).__name__)
@@ -110,7 +111,7 @@ def test_to_keras_and_from_keras_refuse_what_they_cannot_convert():
 def test_from_keras_reads_optimizers_constants_and_tf_keras_2():
     keras, lk = _keras()
     s = NATIVE[4]
-    assert lk.from_keras(keras.optimizers.Adam(learning_rate=lk.to_keras(s))) == s
+    assert lk.from_keras(keras.optimizers.Adam(learning_rate=lk.to_keras(s, native=True))) == s
     assert lk.from_keras(keras.optimizers.SGD(learning_rate=0.25)) == lrkit.Constant(0.25)
     lso = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(lk.to_keras(COMPOSED[0])))
     assert lk.from_keras(lso) == COMPOSED[0]
@@ -288,7 +289,7 @@ def _saved(tmp_path, keras, optimizer, name="m.keras"):
 def test_read_keras_file_reads_every_kind_of_learning_rate(tmp_path):
     keras, lk = _keras()
     cases = [
-        (keras.optimizers.Adam(lk.to_keras(NATIVE[5])), NATIVE[5]),
+        (keras.optimizers.Adam(lk.to_keras(NATIVE[5], native=True)), NATIVE[5]),
         (keras.optimizers.SGD(lk.to_keras(COMPOSED[2])), COMPOSED[2]),
         (keras.optimizers.SGD(0.25), lrkit.Constant(0.25)),
         (

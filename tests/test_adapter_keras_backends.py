@@ -40,7 +40,9 @@ def runs(tmp_path_factory):
     _, native = _schedules()
     tmp = tmp_path_factory.mktemp("keras_backends")
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
-    model.compile(optimizer=keras.optimizers.SGD(lrkit.keras.to_keras(native)), loss="mse")
+    model.compile(
+        optimizer=keras.optimizers.SGD(lrkit.keras.to_keras(native, native=True)), loss="mse"
+    )
     native_file = str(tmp / "native.keras")
     model.save(native_file)
     procs = {}

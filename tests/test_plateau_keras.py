@@ -71,7 +71,7 @@ def _run(out_dir):
     import keras
     import numpy as np
 
-    import lrkit.keras_plateau as kp
+    import lrkit.keras as kp
 
     class Score(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):

@@ -28,14 +28,18 @@ class LearningRateSchedule:
       Python ``float``, computed in float64 (integer logic in exact integers).
     * ``schedule(steps)`` with an array (NumPy, JAX, PyTorch, or any library that
       ``array-api-compat`` knows) returns an array of that library, on the same
-      device, of the step's floating dtype or the library's default float.
+      device, of the step's floating dtype or the library's default float. A
+      TensorFlow tensor (eager, in ``tf.function``, under XLA) gives a TensorFlow
+      tensor (float64 for integer steps, as NumPy), and a ``keras.Variable`` (such as
+      ``optimizer.iterations``) is read as its backend's array (see
+      :data:`STEP_LIBRARIES`).
 
     To write your own schedule, subclass it as in Keras: implement ``__call__`` and,
     to save it, ``get_config`` (see :func:`lrkit.register_serializable`).
 
     A negative step is refused (``ValueError``) for Python numbers and NumPy arrays.
-    JAX and PyTorch arrays are not inspected (that would cost a device round trip and
-    is impossible under ``jax.jit``): there a negative step counts as step 0.
+    JAX, PyTorch and TensorFlow arrays are not inspected (that would cost a device round
+    trip and is impossible under ``jax.jit``): there a negative step counts as step 0.
     """
 
     # config key -> attribute name, in the order ``get_config`` writes them
@@ -44,8 +48,11 @@ class LearningRateSchedule:
     # writes them nested, in ``serialize``'s form, and ``from_config`` reads them back
     _schedule_keys: ClassVar[frozenset[str]] = frozenset()
 
-    def __call__(self, step: Any) -> Any:
+    def __call__(self, step: Any = None) -> Any:
         """The learning rate at ``step``.
+
+        (``step`` is required; its default exists so that a Keras optimizer given the
+        schedule itself, which calls it without a step, gets an error naming the fix.)
 
         The instance's ``_call`` computes it: the method below, or, for lrkit's own
         (immutable) classes after their first call, the formula recorded as one
@@ -397,10 +404,9 @@ def _array_step(step: Any) -> tuple[ArrayOps, Any]:
     try:
         xp = array_api_compat.array_namespace(step)
     except TypeError:
-        raise TypeError(
-            "A step must be a number or an array (NumPy, JAX, PyTorch, ...). "
-            f"Received: step of type {type(step).__name__}."
-        ) from None
+        xp = None
+    if xp is None:  # (outside the handler: its error is not chained to this one)
+        xp, step = step_namespace(step)
     ops = ArrayOps(xp, step)
     step = ops.prepare(step)
     if array_api_compat.is_numpy_array(step):
@@ -412,6 +418,47 @@ def _array_step(step: Any) -> tuple[ArrayOps, Any]:
         step = xp.maximum(step, xp.zeros_like(step))
     ops.step = step
     return ops, step
+
+
+#: Steps of libraries that ``array-api-compat`` does not know: the top-level module of
+#: the step's type -> ``"module:function"``, imported at the first such step. The
+#: function takes the step and returns ``(namespace, array)``: the step as an array of
+#: a namespace with the operations :class:`ArrayOps` uses. TensorFlow tensors and
+#: ``keras.Variable`` (``optimizer.iterations``) are read by :mod:`lrkit.keras._steps`.
+STEP_LIBRARIES: dict[str, str] = {
+    "tensorflow": "lrkit.keras._steps:tensorflow_step",
+    "keras": "lrkit.keras._steps:keras_step",
+}
+
+
+def step_namespace(step: Any) -> tuple[Any, Any]:
+    """``(namespace, array)`` for a step of a library in :data:`STEP_LIBRARIES`.
+
+    >>> step_namespace("5")
+    Traceback (most recent call last):
+    ...
+    TypeError: A step must be a number or an array (NumPy, JAX, PyTorch, ...). \
+Received: step of type str.
+    """
+    target = STEP_LIBRARIES.get(type(step).__module__.partition(".")[0])
+    if target is None:
+        hint = ""
+        if step is None:  # what a Keras optimizer passes a callable that is not its schedule
+            hint = (
+                " A Keras optimizer calls a learning rate that is not a Keras "
+                "LearningRateSchedule without a step: give it "
+                "`lrkit.keras.to_keras(schedule)`, or build the schedule with "
+                "`from lrkit.keras import schedules`."
+            )
+        raise TypeError(
+            "A step must be a number or an array (NumPy, JAX, PyTorch, ...). "
+            f"Received: step of type {type(step).__name__}.{hint}"
+        )
+    import importlib
+
+    module, _, name = target.partition(":")
+    found: tuple[Any, Any] = getattr(importlib.import_module(module), name)(step)
+    return found
 
 
 def _overflow(schedule: Any, step: Any) -> OverflowError:

@@ -1,10 +1,15 @@
 """Keras 3: lrkit schedules in Keras optimizers, Keras schedules in lrkit, and ``.keras`` files.
 
+* :mod:`lrkit.keras.schedules` is ``keras.optimizers.schedules`` computed by lrkit:
+  ``from lrkit.keras import schedules`` gives Keras's six classes (real Keras
+  ``LearningRateSchedule`` subclasses, registered as ``"lrkit>CosineDecay"``, ...)
+  with lrkit's values.
 * :func:`to_keras` gives a schedule any Keras 3 optimizer accepts, on the
-  TensorFlow, JAX and PyTorch backends, inside ``model.fit``: Keras's own class
-  where one exists (a ``.keras`` file then loads without lrkit), otherwise a
-  :class:`KerasSchedule`, registered with ``keras.saving.register_keras_serializable``
-  as ``"lrkit>KerasSchedule"``.
+  TensorFlow, JAX and PyTorch backends, inside ``model.fit``: by default a
+  :class:`KerasSchedule` computing lrkit's values, registered with
+  ``keras.saving.register_keras_serializable`` as ``"lrkit>KerasSchedule"``; with
+  ``native=True`` Keras's own class where one exists (a ``.keras`` file then loads
+  without lrkit, and Keras computes it).
 * :func:`from_keras` goes the other way, by the serialized form.
 * :func:`read_keras_file` reads the schedule of a saved model's optimizer from its
   ``config.json``, without Keras and without building the model.
@@ -12,17 +17,22 @@
 Importing this module does not import Keras (so :func:`read_keras_file` works
 without it): Keras is imported by the first call that needs it, which also
 registers :class:`KerasSchedule`. If Keras is already imported when this module is,
-:class:`KerasSchedule` is registered at once, so ``import keras; import lrkit.keras;
-keras.saving.load_model(path)`` loads a model that uses it; in any other order pass
-``custom_objects=lrkit.keras.custom_objects()`` to ``load_model``.
+:class:`KerasSchedule` and :mod:`lrkit.keras.schedules` are registered at once, so
+``import keras; import lrkit.keras; keras.saving.load_model(path)`` loads a model
+that uses them; in any other order pass ``custom_objects=lrkit.keras.custom_objects()``
+to ``load_model``.
 
-Inside Keras the step is the optimizer's ``iterations`` variable. On the JAX and
-PyTorch backends the schedule is computed by lrkit's array path on the backend's
-own array (so under ``jax.jit`` too). On TensorFlow, whose tensors lrkit's array
-path does not know, the same formula runs on TensorFlow ops in float64 (exact for
-steps below 2**53), in eager mode, in ``tf.function`` graphs and under XLA
-(``model.fit`` compiles with XLA by default): no ``py_function``, no host round
-trip. The result is cast to ``keras.backend.floatx()``.
+Inside Keras the step is the optimizer's ``iterations`` variable, which every lrkit
+schedule accepts as it accepts any array (see :mod:`lrkit.keras._steps`): on the JAX
+and PyTorch backends lrkit's array path runs on the backend's own array (so under
+``jax.jit`` too); on TensorFlow the same formula runs on TensorFlow ops, in float64
+(the step too: exact for steps below 2**53), in eager mode, in ``tf.function`` graphs
+and under XLA (``model.fit`` compiles with XLA by default): no ``py_function``, no
+host round trip. The result is cast to ``keras.backend.floatx()``.
+
+An lrkit schedule given to a Keras optimizer as it is (not through
+:func:`to_keras`) is taken by Keras for a function of no arguments: the first step
+raises a ``TypeError`` that names the fix.
 """
 
 from __future__ import annotations
@@ -35,7 +45,7 @@ import sys
 import zipfile
 import zlib
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from lrkit.core.base import LearningRateSchedule
 from lrkit.core.registry import KERAS_MODULE, serial_info
@@ -44,10 +54,13 @@ from lrkit.schedules.constant import Constant
 
 __all__ = [
     "MAX_CONFIG_BYTES",
-    "KerasSchedule",  # noqa: F822 (defined on first use: it subclasses a Keras class)
+    "KerasSchedule",  # defined on first use: it subclasses a Keras class
+    "PlateauCallback",  # (as KerasSchedule)
+    "PlateauSchedule",  # (as KerasSchedule)
     "custom_objects",
     "from_keras",
     "read_keras_file",
+    "schedules",  # a module that imports Keras: imported on first use
     "to_keras",
 ]
 
@@ -62,6 +75,14 @@ _CLASS: type | None = None
 def __getattr__(name: str) -> Any:
     if name == "KerasSchedule":
         return _keras_schedule_class()
+    if name == "schedules":  # (imports Keras)
+        import importlib
+
+        return importlib.import_module(f"{__name__}.schedules")
+    if name in ("PlateauSchedule", "PlateauCallback"):  # (imports Keras)
+        from lrkit.keras.plateau import _classes
+
+        return _classes()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -71,6 +92,8 @@ def _keras_schedule_class() -> type:
     if _CLASS is not None:
         return _CLASS
     import keras
+
+    from lrkit.keras._steps import unconverted
 
     class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):  # type: ignore[misc]
         """A Keras ``LearningRateSchedule`` that computes an lrkit schedule.
@@ -93,6 +116,7 @@ def _keras_schedule_class() -> type:
                 )
             self.schedule = schedule
 
+        @unconverted
         def __call__(self, step: Any) -> Any:
             return _call_in_keras(self.schedule, step)
 
@@ -122,45 +146,64 @@ def _keras_schedule_class() -> type:
 
 
 def custom_objects() -> dict[str, type]:
-    """``{"lrkit>KerasSchedule": KerasSchedule}``, for ``keras.saving.load_model``."""
-    return {REGISTERED_NAME: _keras_schedule_class()}
+    """``{"lrkit>KerasSchedule": KerasSchedule}`` and the classes of
+    :mod:`lrkit.keras.schedules` (``"lrkit>CosineDecay"``, ...), for
+    ``keras.saving.load_model``; imports Keras."""
+    from lrkit.keras import schedules
+
+    found = {REGISTERED_NAME: _keras_schedule_class()}
+    for name, cls in schedules.CLASSES.items():
+        found[f"{schedules.PACKAGE}>{name}"] = cls
+    return found
 
 
 # -- lrkit -> Keras --------------------------------------------------------------------
-def to_keras(schedule: Any, *, native: bool = True) -> Any:
+def to_keras(schedule: Any, *, native: bool = False) -> Any:
     """A Keras 3 ``LearningRateSchedule`` for an lrkit schedule.
 
     Args:
-        schedule: an lrkit schedule (a Keras schedule is returned as it is).
-        native: with ``True`` (default), a schedule Keras has (``ExponentialDecay``,
-            ``PiecewiseConstantDecay``, ``PolynomialDecay``, ``InverseTimeDecay``,
-            ``CosineDecay``, ``CosineDecayRestarts``) becomes Keras's own class,
-            built from the same config: a ``.keras`` file saved with it loads
-            without lrkit, and Keras computes it (in float32, with the differences
-            listed in lrkit's docs/differences.md). With ``False``, and for every
-            other schedule (compositions, ``Constant``, your own), a
-            :class:`KerasSchedule` computes lrkit's formula.
+        schedule: an lrkit schedule, or a Keras schedule (returned as it is, but for
+            a :class:`KerasSchedule` with ``native=True``).
+        native: bool. With ``False`` (default), lrkit computes the rate: the result
+            is a :class:`KerasSchedule`, which any Keras optimizer takes and which
+            saves in ``.keras`` files (loading needs lrkit). With ``True``, a
+            schedule Keras has (``ExponentialDecay``, ``PiecewiseConstantDecay``,
+            ``PolynomialDecay``, ``InverseTimeDecay``, ``CosineDecay``,
+            ``CosineDecayRestarts``) becomes Keras's own class, built from the same
+            config: a ``.keras`` file saved with it loads without lrkit, and Keras
+            computes it (in float32, with the differences listed in lrkit's
+            docs/differences.md); any other (compositions, ``Constant``, your own)
+            is still a :class:`KerasSchedule`.
+
+    :mod:`lrkit.keras.schedules` has the six Keras classes themselves, computed by
+    lrkit.
 
     >>> import keras, lrkit, lrkit.keras
     >>> k = lrkit.keras.to_keras(lrkit.CosineDecay(0.1, 1000))
-    >>> isinstance(k, keras.optimizers.schedules.CosineDecay)
+    >>> k
+    KerasSchedule(CosineDecay(initial_learning_rate=0.1, decay_steps=1000))
+    >>> isinstance(k, keras.optimizers.schedules.LearningRateSchedule)
     True
-    >>> lrkit.keras.to_keras(lrkit.Warmup(lrkit.CosineDecay(0.1, 1000), 100))
-    KerasSchedule(Warmup(schedule=CosineDecay(initial_learning_rate=0.1, decay_steps=1000), \
-warmup_steps=100))
+    >>> n = lrkit.keras.to_keras(lrkit.CosineDecay(0.1, 1000), native=True)
+    >>> isinstance(n, keras.optimizers.schedules.CosineDecay)
+    True
     """
     if not isinstance(native, bool):
         raise TypeError(f"Argument `native` must be a bool. Received: native={native!r}.")
     import keras
 
-    if isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule):
+    cls = _keras_schedule_class()
+    if isinstance(schedule, cls):
+        if not native:
+            return schedule
+        schedule = schedule.schedule  # type: ignore[attr-defined]
+    elif isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule):
         return schedule
     if not isinstance(schedule, LearningRateSchedule):
         raise TypeError(
             "Argument `schedule` must be an lrkit schedule. "
             f"Received: schedule={schedule!r} of type {type(schedule).__name__}."
         )
-    cls = _keras_schedule_class()
     if native:
         keras_cls = _native_class(keras, schedule)
         if keras_cls is not None:
@@ -181,110 +224,20 @@ def _native_class(keras: Any, schedule: LearningRateSchedule) -> Any:
     return getattr(keras.optimizers.schedules, class_name, None)
 
 
-def _call_in_keras(schedule: LearningRateSchedule, step: Any) -> Any:
+def _call_in_keras(schedule: Any, step: Any) -> Any:
+    """``schedule(step)`` as a Keras schedule returns it: a backend tensor of
+    ``keras.backend.floatx()``."""
     import keras
 
     step = keras.ops.convert_to_tensor(step)
-    if keras.backend.backend() == "tensorflow":
-        out = _tf_compute(schedule, step)
-    else:
-        out = schedule(step)  # lrkit's array path: JAX, PyTorch, NumPy
-    return keras.ops.cast(out, keras.backend.floatx())
-
-
-def _tf_compute(schedule: LearningRateSchedule, step: Any) -> Any:
-    """``schedule(step)`` for a TensorFlow tensor, in float64 TensorFlow ops."""
-    import tensorflow as tf
-
-    from lrkit.core.namespace import ArrayOps
-
-    if type(schedule)._compute is LearningRateSchedule._compute:
-        return schedule(step)  # a user's schedule with its own __call__
-    step = tf.cast(step, tf.float64)
-    step = tf.maximum(step, tf.zeros_like(step))
-    ops = ArrayOps(_tf_namespace(), step)
-    return ops.finish(schedule._compute(ops, step), tuple(step.shape))
-
-
-_TF_NAMESPACE: Any = None
+    return keras.ops.cast(schedule(step), keras.backend.floatx())
 
 
 def _tf_namespace() -> Any:
-    """The part of the array API that lrkit's formulas use, on TensorFlow ops.
+    """The TensorFlow namespace lrkit's formulas run on (see :mod:`lrkit.keras._steps`)."""
+    from lrkit.keras._steps import tensorflow_namespace
 
-    ``searchsorted`` counts comparisons (tables are short), which XLA compiles.
-    """
-    global _TF_NAMESPACE
-    if _TF_NAMESPACE is not None:
-        return _TF_NAMESPACE
-    import tensorflow as tf
-
-    class _Info:
-        @staticmethod
-        def default_dtypes(device: Any = None) -> dict[str, Any]:
-            return {"real floating": tf.float64, "integral": tf.int64, "indexing": tf.int64}
-
-    class _Bits(NamedTuple):
-        bits: int
-
-    class _TF:
-        float32 = tf.float32
-        float64 = tf.float64
-        int32 = tf.int32
-        bool = tf.bool
-        floor_divide = staticmethod(tf.math.floordiv)
-        remainder = staticmethod(tf.math.floormod)
-        exp = staticmethod(tf.exp)
-        log = staticmethod(tf.math.log)
-        sqrt = staticmethod(tf.sqrt)
-        sin = staticmethod(tf.sin)
-        cos = staticmethod(tf.cos)
-        tanh = staticmethod(tf.tanh)
-        where = staticmethod(tf.where)
-        pow = staticmethod(tf.pow)
-        minimum = staticmethod(tf.minimum)
-        maximum = staticmethod(tf.maximum)
-        reshape = staticmethod(tf.reshape)
-        broadcast_to = staticmethod(tf.broadcast_to)
-        zeros_like = staticmethod(tf.zeros_like)
-        take = staticmethod(tf.gather)
-
-        @staticmethod
-        def __array_namespace_info__() -> Any:
-            return _Info()
-
-        @staticmethod
-        def isdtype(dtype: Any, kind: str) -> bool:
-            if kind == "integral":
-                return bool(dtype.is_integer)
-            if kind == "real floating":
-                return bool(dtype.is_floating)
-            raise ValueError(f"unsupported dtype kind {kind!r}")
-
-        @staticmethod
-        def asarray(x: Any, dtype: Any = None, device: Any = None) -> Any:
-            return tf.convert_to_tensor(x, dtype=dtype)
-
-        @staticmethod
-        def astype(x: Any, dtype: Any) -> Any:
-            return tf.cast(x, dtype)
-
-        @staticmethod
-        def iinfo(dtype: Any) -> Any:
-            return dtype  # a tf.DType has .min and .max
-
-        @staticmethod
-        def finfo(dtype: Any) -> Any:
-            return _Bits(dtype.size * 8)
-
-        @staticmethod
-        def searchsorted(table: Any, x: Any, side: str = "left") -> Any:
-            t, v = table[None, :], x[:, None]
-            below = t <= v if side == "right" else t < v
-            return tf.reduce_sum(tf.cast(below, tf.int32), axis=-1)
-
-    _TF_NAMESPACE = _TF()
-    return _TF_NAMESPACE
+    return tensorflow_namespace()
 
 
 # -- Keras -> lrkit --------------------------------------------------------------------
@@ -474,3 +427,6 @@ def _config_json(file: Any, name: str, max_bytes: int) -> bytes:
 
 if "keras" in sys.modules:  # Keras is already loaded: register KerasSchedule now
     _keras_schedule_class()
+    import importlib
+
+    importlib.import_module(f"{__name__}.schedules")  # and the classes of Keras's names
