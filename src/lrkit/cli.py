@@ -116,7 +116,7 @@ def _positive(text: str | None, option: str) -> int | None:
 
 
 def _show(args: argparse.Namespace) -> None:
-    schedule = load(args.spec)
+    schedule = _with_metrics(load(args.spec), args)
     if args.every is not None:
         every = _positive(args.every, "--every")
         last = _step(args.steps, "--steps") if args.steps is not None else 10000
@@ -159,8 +159,68 @@ def _plot(args: argparse.Namespace) -> None:
     items = []
     for spec in args.specs:
         schedule, kind = load_source(spec)
-        items.append((_label(spec, schedule, kind), schedule))
+        label = _label(spec, schedule, kind)
+        if args.metrics is not None:
+            schedule, label = _with_metrics(schedule, args), f"{label}, on plateau"
+        items.append((label, schedule))
     _draw(items, args)
+
+
+# -- a logged run's metrics through a plateau -------------------------------------------------
+
+
+def _with_metrics(schedule: Any, args: argparse.Namespace) -> Any:
+    """``schedule``, or with ``--metrics``, the rate a run that logged those metrics would
+    have had with a plateau around it (``--plateau`` its arguments)."""
+    if args.metrics is None:
+        if args.plateau is not None or args.metric is not None:
+            raise UsageError("--plateau and --metric need --metrics FILE")
+        return schedule
+    from lrkit.plateau_log import replay_log
+
+    try:
+        plateau = replay_log(schedule, args.metrics, args.metric, **_keywords(args.plateau))
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.metrics!r}: {exc.strerror or exc}") from None
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"{args.metrics}: {_one_line(exc)}") from None
+    return plateau.replay()
+
+
+def _keywords(text: str | None) -> dict[str, Any]:
+    """``--plateau "factor=0.5, patience=3"``: keyword arguments of literals only."""
+    import ast
+
+    if not text:
+        return {}
+    try:
+        call = ast.parse(f"f({text})", mode="eval").body
+        assert isinstance(call, ast.Call) and not call.args
+        out = {}
+        for kw in call.keywords:
+            assert kw.arg is not None
+            out[kw.arg] = ast.literal_eval(kw.value)
+        return out
+    except (SyntaxError, ValueError, AssertionError):
+        raise UsageError(
+            f"--plateau takes keyword arguments of numbers and strings, e.g. "
+            f"'factor=0.5, patience=3'. Received: {text!r}"
+        ) from None
+
+
+def _metrics_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--metrics",
+        metavar="FILE",
+        help="a CSV file of a run's evaluations (columns: step and a metric): show the rate "
+        "a plateau (lrkit.Plateau) around the schedule would have given that run",
+    )
+    p.add_argument("--metric", help="the metric's column in --metrics (default: the other one)")
+    p.add_argument(
+        "--plateau",
+        metavar="ARGS",
+        help="the plateau's arguments, e.g. \"mode='min', factor=0.5, patience=3\"",
+    )
 
 
 def _label(spec: str, schedule: Any, kind: str) -> str:
@@ -520,6 +580,7 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("specs", nargs="+", metavar="SPEC", help=_SPEC_HELP)
     plot.add_argument("--steps", help="the last step plotted (default: where the schedules end)")
     _plot_options(plot, "the schedules")
+    _metrics_options(plot)
     plot.set_defaults(run=_plot)
 
     show = sub.add_parser("show", help="print a schedule's learning rate at given steps")
@@ -530,6 +591,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--every", help="print every N steps up to --steps")
     show.add_argument("--steps", help="last step for --every (default: 10000)")
     show.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    _metrics_options(show)
     show.set_defaults(run=_show)
 
     inspect = sub.add_parser(
