@@ -118,9 +118,9 @@ def lookup(
     matches = [c for k, c in _BY_KEY.items() if k.rpartition(">")[2] == class_name]
     if len(matches) == 1:
         return matches[0]
-    shown = class_name if len(class_name) <= 80 else class_name[:80] + "..."
+    short = class_name if len(class_name) <= 80 else class_name[:80] + "..."
     raise ValueError(
-        f"Unknown learning rate schedule: {shown!r}. Known schedules: "
+        f"Unknown learning rate schedule: {short!r}. Known schedules: "
         f"{', '.join(sorted(k for k in _BY_KEY if '>' not in k))}. Register your own "
         "with @lrkit.register_serializable() or pass it in `custom_objects`."
     )

@@ -6,7 +6,7 @@ import contextvars
 import functools
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from lrkit.core import registry
 from lrkit.core import validate as _validate
@@ -153,7 +153,7 @@ def _build(
             raise ValueError(
                 f"Unknown argument(s) {unknown} for {cls.__name__}; its config keys are {allowed}."
             )
-        missing = [k for k in _required(cls) if k not in config]
+        missing = [k for k in _required(cast(Any, cls)) if k not in config]
         if missing:
             raise ValueError(
                 f"{cls.__name__} needs argument(s) {missing}; received {sorted(config)}."
@@ -166,11 +166,11 @@ def _build(
     finally:
         if token is not None:
             _custom.reset(token)
-    return obj  # type: ignore[no-any-return]
+    return obj
 
 
 @functools.cache
-def _required(cls: type) -> list[str]:
+def _required(cls: Any) -> list[str]:
     import inspect
 
     params = list(inspect.signature(cls.__init__).parameters.values())[1:]

@@ -95,7 +95,7 @@ def _keras_schedule_class() -> type:
 
     from lrkit.keras._steps import unconverted
 
-    class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):  # type: ignore[misc]
+    class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):
         """A Keras ``LearningRateSchedule`` that computes an lrkit schedule.
 
         Args:
@@ -130,7 +130,7 @@ def _keras_schedule_class() -> type:
         def __eq__(self, other: object) -> bool:
             if type(other) is not type(self):
                 return NotImplemented
-            return bool(self.schedule == other.schedule)  # type: ignore[attr-defined]
+            return bool(self.schedule == other.schedule)
 
         def __hash__(self) -> int:
             return hash((type(self), self.schedule))
@@ -264,7 +264,7 @@ def from_keras(obj: Any) -> LearningRateSchedule:
     if isinstance(obj, LearningRateSchedule):
         return obj
     if _CLASS is not None and isinstance(obj, _CLASS):
-        return obj.schedule  # type: ignore[attr-defined,no-any-return]
+        return obj.schedule  # type: ignore[no-any-return]
     if isinstance(obj, numbers.Real) and not isinstance(obj, bool):
         return Constant(float(obj))
     if isinstance(obj, Mapping):

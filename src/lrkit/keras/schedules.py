@@ -67,7 +67,7 @@ PACKAGE = "lrkit"
 _KerasSchedule: Any = _keras_schedule_class()
 
 
-class _Exact(_KerasSchedule):  # type: ignore[misc]
+class _Exact(_KerasSchedule):
     """A Keras schedule class of Keras's name and config, computed by an lrkit class."""
 
     #: the lrkit class computed
@@ -86,7 +86,7 @@ class _Exact(_KerasSchedule):  # type: ignore[misc]
         return _call_in_keras(self.schedule, step)
 
     def get_config(self) -> dict[str, Any]:
-        return self.schedule.get_config()  # type: ignore[no-any-return]
+        return self.schedule.get_config()
 
     def __repr__(self) -> str:
         return repr(self.schedule)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from lrkit.core.base import LearningRateSchedule
 from lrkit.model_garden.offset import (
@@ -58,7 +58,7 @@ def _full(cls: type[LearningRateSchedule], keys: frozenset[str]) -> bool:
 
 
 @functools.cache
-def _required(cls: type[LearningRateSchedule]) -> frozenset[str]:
+def _required(cls: Any) -> frozenset[str]:
     params = inspect.signature(cls.__init__).parameters.values()
     return frozenset(
         p.name
@@ -93,7 +93,7 @@ def from_bare_config(config: Mapping[str, Any]) -> LearningRateSchedule:
 InverseTimeDecay...
     """
     keys = frozenset(config)
-    fits = [c for c in CANDIDATES if _required(c) <= keys <= _keys(c)]
+    fits = [c for c in CANDIDATES if _required(cast(Any, c)) <= keys <= _keys(c)]
     exact = [c for c in fits if _full(c, keys)]
     chosen = exact or fits
     if len(chosen) > 1:
