@@ -399,6 +399,8 @@ def test_yaml_is_read_safely(tmp_path):
     (tmp_path / "small.yaml").write_text(small)
     assert "holds no schedule" in error_line("inspect", str(tmp_path / "small.yaml"))
     lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
-    lines += [f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]" for p, c in zip("abcd", "bcde")]
+    lines += [
+        f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]" for p, c in zip("abcd", "bcde", strict=True)
+    ]
     (tmp_path / "bomb.yaml").write_text("\n".join(lines) + "\n")  # 10**5 + ... values
     assert "more than 100000 values" in error_line("inspect", str(tmp_path / "bomb.yaml"))
