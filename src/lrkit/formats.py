@@ -221,12 +221,16 @@ def _from_model_config(data: Any, where: str, kind: str) -> Loaded:
 def _from_optimizer(optimizer: Any, where: str, kind: str) -> Loaded:
     if optimizer is None:
         raise FormatError(f"{where}: the model was compiled without an optimizer")
+    from lrkit.core import validate as _validate
+
     try:
         found = _json.optimizer_rate(optimizer)
     except FormatError:
         raise
-    except (ValueError, TypeError) as exc:
-        raise type(exc)(f"{where}: {exc}") from None
+    except (ValueError, TypeError) as exc:  # the message lrkit.keras.read_keras_file gives
+        raise FormatError(f"{where}: {exc}") from None
+    except _validate.CONSTRUCTION_ERRORS as exc:  # e.g. an int learning rate beyond float64
+        raise FormatError(str(_validate.construction_error(where, exc))) from None
     label = f"{kind}, optimizer {found.name}" if found.name is not None else kind
     if found.constant:
         label += ", a constant learning rate"

@@ -348,7 +348,9 @@ def _from_serialized(config: Mapping[str, Any]) -> LearningRateSchedule:
 
 def _is_optimizer_config(config: Mapping[str, Any]) -> bool:
     inner = config.get("config")
-    return isinstance(inner, Mapping) and ("learning_rate" in inner or "inner_optimizer" in inner)
+    return isinstance(inner, Mapping) and any(
+        key in inner for key in ("learning_rate", "lr", "inner_optimizer")
+    )
 
 
 def _from_optimizer_config(config: Any, depth: int = 0) -> LearningRateSchedule:

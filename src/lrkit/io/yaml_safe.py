@@ -68,6 +68,11 @@ def _short_tag(tag: str) -> str:
 _LOADER: Any = None
 
 
+def _line(event: Any) -> int:
+    mark = getattr(event, "start_mark", None)
+    return int(getattr(mark, "line", 0)) + 1
+
+
 def _loader() -> Any:
     """The loader class (built once: it needs PyYAML)."""
     global _LOADER
@@ -88,13 +93,11 @@ def _loader() -> Any:
         def compose_node(self, parent: Any, index: Any) -> Any:
             if not hasattr(self, "sizes"):
                 self.sizes, self.open_anchors = {}, set()
-            event = self.peek_event()
-            anchor = getattr(event, "anchor", None)
+            event: Any = self.peek_event()
+            anchor: Any = getattr(event, "anchor", None)
             if isinstance(event, yaml.AliasEvent):
                 if anchor in self.open_anchors:
-                    raise yaml.YAMLError(
-                        f"a recursive alias *{anchor} (line {event.start_mark.line + 1})"
-                    )
+                    raise yaml.YAMLError(f"a recursive alias *{anchor} (line {_line(event)})")
                 self._count(self.sizes.get(anchor, 1), event)
                 return super().compose_node(parent, index)
             if self.depth >= MAX_DEPTH:
@@ -118,7 +121,7 @@ def _loader() -> Any:
             if self.nodes > MAX_YAML_NODES:
                 raise yaml.YAMLError(
                     f"it holds more than {MAX_YAML_NODES} values with its aliases expanded "
-                    f"(line {event.start_mark.line + 1})"
+                    f"(line {_line(event)})"
                 )
 
     def plain_list(loader: Any, node: Any) -> list[Any]:
