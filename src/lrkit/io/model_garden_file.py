@@ -103,9 +103,9 @@ def optimization_section(data: Any, where: str | None = None) -> Mapping[str, An
         )
     # an experiment config, or its trainer section
     if "trainer" in data and "learning_rate" not in data:
-        data = _section(data["trainer"], "trainer", where)
+        data = section_dict(data["trainer"], "trainer", where)
     if "optimizer_config" in data and "learning_rate" not in data:
-        data = _section(data["optimizer_config"], "optimizer_config", where)
+        data = section_dict(data["optimizer_config"], "optimizer_config", where)
     allowed = (*SECTIONS, *IGNORED_KEYS)
     unknown = [k for k in data if k not in allowed]
     if unknown:
@@ -124,7 +124,21 @@ def optimization_section(data: Any, where: str | None = None) -> Mapping[str, An
     return data
 
 
-def _section(value: Any, name: str, where: str | None) -> Mapping[str, Any]:
+def section_dict(value: Any, name: str, where: str | None = None) -> Mapping[str, Any]:
+    """A config section: a dict, or ``{}`` for None (Model Garden's unset section).
+
+    Args:
+        value (Any): the section's value.
+        name (str): its name (``"learning_rate.cosine"``), for the message.
+        where (str | None): the file, for a tag's message.
+
+    >>> section_dict(None, "warmup"), section_dict({"type": None}, "warmup")
+    ({}, {'type': None})
+    >>> section_dict(5, "learning_rate")
+    Traceback (most recent call last):
+    ...
+    TypeError: `learning_rate` must be a dict. Received: int.
+    """
     if isinstance(value, yaml_safe.Tagged):
         yaml_safe.refuse_tags(value, where, "the optimization section")
     if value is None:

@@ -240,11 +240,7 @@ def _optimization_config(loaded: tuple[Any, str | None]) -> Mapping[str, Any]:
 
 
 def _section(value: Any, where: str) -> Mapping[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise TypeError(f"`{where}` must be a dict. Received: {type(value).__name__}.")
-    return value
+    return _file.section_dict(value, where)
 
 
 def _listed(names: Any) -> str:
