@@ -373,6 +373,8 @@ def test_model_garden_file_limits_are_the_same_for_library_and_cli(tmp_path, cap
         ),
         "deep.json": ("[" * depth + "]" * depth, f"more than {limits.MAX_DEPTH} levels deep"),
         "cycle.yaml": ("&x [*x]\n", "recursive alias"),
+        # a million "[": refused as the scanner reaches the limit, not after reading ahead
+        "brackets.yaml": ("x: " + "[" * 10**6, f"more than {limits.MAX_DEPTH} levels deep"),
         "latin1.yaml": (b"learning_rate: \xff", "not a text file (not UTF-8"),
     }
     for name, (content, words) in files.items():

@@ -62,7 +62,19 @@ def parse_json(text: str | bytes, where: str) -> Any:
 class OptimizerRate:
     """What :func:`optimizer_rate` found: the schedule, the optimizer's class name (the
     innermost one), the wrappers around it (outermost first), and whether the rate is a
-    constant number."""
+    constant number.
+
+    Args:
+        schedule (LearningRateSchedule): the learning rate, as a schedule.
+        name (str | None): the optimizer's ``class_name``, if it has one.
+        wrappers (tuple): the wrappers' class names, outermost first; at most 8.
+        constant (bool): whether the rate was a number (``schedule`` is then a ``Constant``).
+
+    >>> found = optimizer_rate({"class_name": "LossScaleOptimizer", "config": {
+    ...     "inner_optimizer": {"class_name": "SGD", "config": {"learning_rate": 0.5}}}})
+    >>> found.name, found.wrappers, found.constant
+    ('SGD', ('LossScaleOptimizer',), True)
+    """
 
     schedule: LearningRateSchedule
     name: str | None

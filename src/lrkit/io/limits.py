@@ -25,7 +25,13 @@ MAX_WRAPPERS = 8
 
 
 class FormatError(ValueError):
-    """A file that holds no schedule lrkit can read; the message says why, in one line."""
+    """A file that holds no schedule lrkit can read; the message says why, in one line.
+
+    A ``ValueError``, so that every reader's refusal is one.
+
+    >>> issubclass(FormatError, ValueError)
+    True
+    """
 
 
 def read_bytes(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> bytes:

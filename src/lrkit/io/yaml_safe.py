@@ -116,6 +116,13 @@ def _loader() -> Any:
                 self.sizes[anchor] = self.nodes - before
             return node
 
+        def fetch_flow_collection_start(self, token_class: Any) -> None:
+            # the scanner reads ahead through every "[" or "{" of a flow collection before
+            # the parser sees the first (each is a possible simple key): bound it there
+            if self.flow_level >= MAX_DEPTH:
+                raise yaml.YAMLError(f"it nests more than {MAX_DEPTH} levels deep")
+            super().fetch_flow_collection_start(token_class)  # type: ignore[misc]
+
         def _count(self, n: int, event: Any) -> None:
             self.nodes += n
             if self.nodes > MAX_YAML_NODES:
