@@ -106,8 +106,10 @@ def from_text(text: str, where: str) -> Loaded:
     if suffix not in (".yaml", ".yml"):
         try:
             data = _json.parse_json(stripped, where)
+        except _limits.NestingError:
+            raise
         except FormatError as exc:
-            if suffix == ".json" or "levels deep" in str(exc):
+            if suffix == ".json":
                 raise
             json_error = exc
         else:

@@ -18,7 +18,7 @@ from typing import Any
 
 from lrkit.core import validate as _validate
 from lrkit.core.base import LearningRateSchedule
-from lrkit.io.limits import MAX_DEPTH, MAX_WRAPPERS, FormatError, check_depth
+from lrkit.io.limits import MAX_DEPTH, MAX_WRAPPERS, FormatError, NestingError, check_depth
 
 #: the name ``lrkit.keras.KerasSchedule`` (an lrkit schedule inside Keras) is saved under
 KERAS_WRAPPER = "lrkit>KerasSchedule"
@@ -35,7 +35,7 @@ def parse_json(text: str | bytes, where: str) -> Any:
         where (str): what the text is, for messages ("c.json", "m.keras: config.json").
 
     Raises:
-        FormatError: not UTF-8, not JSON, or nested too deep.
+        FormatError: not UTF-8 or not JSON; NestingError (a FormatError): nested too deep.
 
     >>> parse_json('{"learning_rate": 0.1}', "c.json")
     {'learning_rate': 0.1}
@@ -49,7 +49,7 @@ def parse_json(text: str | bytes, where: str) -> Any:
             text = text.decode("utf-8")
         data = json.loads(text)
     except RecursionError:
-        raise FormatError(
+        raise NestingError(
             f"{where} is not valid JSON: it nests more than {MAX_DEPTH} levels deep"
         ) from None
     except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError, a 5000-digit int

@@ -34,6 +34,14 @@ class FormatError(ValueError):
     """
 
 
+class NestingError(FormatError):
+    """A document nested deeper than :data:`MAX_DEPTH`.
+
+    >>> issubclass(NestingError, FormatError)
+    True
+    """
+
+
 def read_bytes(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of the file at ``path``: at most ``max_bytes``, else :class:`FormatError`.
 
@@ -94,7 +102,7 @@ def check_depth(data: Any, where: str) -> None:
     try:
         _validate.nesting(data, MAX_DEPTH, where)
     except ValueError as exc:
-        raise FormatError(str(exc)) from None
+        raise NestingError(str(exc)) from None
 
 
 def positive_int(name: str, value: Any) -> int:
