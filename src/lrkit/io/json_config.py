@@ -42,7 +42,7 @@ def parse_json(text: str | bytes, where: str) -> Any:
     >>> parse_json("[" * 101 + "]" * 101, "c.json")
     Traceback (most recent call last):
     ...
-    lrkit.io.limits.FormatError: c.json nests lists and dicts more than 100 levels deep.
+    lrkit.io.limits.NestingError: c.json nests lists and dicts more than 100 levels deep.
     """
     try:
         if isinstance(text, bytes):
