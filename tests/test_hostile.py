@@ -780,7 +780,7 @@ def bad_keras(tmp_path):
             keras_zip(path, {"compile_config": {"optimizer": [1, 2]}})
         elif kind == "inner-optimizers":
             opt: dict[str, Any] = {"class_name": "SGD", "config": {"learning_rate": 0.1}}
-            for _ in range(50):
+            for _ in range(20):  # more than MAX_WRAPPERS, within the files' nesting limit
                 opt = {"class_name": "LossScaleOptimizer", "config": {"inner_optimizer": opt}}
             keras_zip(path, {"compile_config": {"optimizer": opt}})
         else:

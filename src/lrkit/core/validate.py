@@ -189,3 +189,14 @@ def increasing(name: str, values: tuple[Number, ...]) -> tuple[Number, ...]:
                 f"{name}[{i - 1}]={values[i - 1]!r}, {name}[{i}]={values[i]!r}."
             )
     return values
+
+
+def positive_int(name: str, value: Any) -> int:
+    """``value``, an ``int`` (NumPy integers too, never a ``bool``) > 0.
+
+    A wrong type is refused like a wrong value, with ``ValueError``: "Argument
+    `max_bytes` must be an int > 0. Received: max_bytes=0."
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"Argument `{name}` must be an int > 0. {_received(name, value)}")
+    return int(value)

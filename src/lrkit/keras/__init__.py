@@ -37,7 +37,6 @@ raises a ``TypeError`` that names the fix.
 
 from __future__ import annotations
 
-import json
 import numbers
 import os
 import struct
@@ -50,6 +49,7 @@ from typing import Any
 from lrkit.core.base import LearningRateSchedule
 from lrkit.core.registry import KERAS_MODULE, serial_info
 from lrkit.core.serialization import deserialize, serialize
+from lrkit.io import limits as _io_limits
 from lrkit.schedules.constant import Constant
 
 __all__ = [
@@ -64,8 +64,9 @@ __all__ = [
     "to_keras",
 ]
 
-#: the largest ``config.json`` :func:`read_keras_file` reads (bytes, uncompressed)
-MAX_CONFIG_BYTES = 64 * 1024 * 1024
+#: the largest ``config.json`` :func:`read_keras_file` reads (bytes, uncompressed):
+#: ``lrkit.io.limits.MAX_FILE_BYTES``, the limit of every file lrkit reads
+MAX_CONFIG_BYTES = _io_limits.MAX_FILE_BYTES
 #: the name :class:`KerasSchedule` is registered under in Keras
 REGISTERED_NAME = "lrkit>KerasSchedule"
 
@@ -293,44 +294,22 @@ def from_keras(obj: Any) -> LearningRateSchedule:
 
 
 def _from_serialized(config: Mapping[str, Any]) -> LearningRateSchedule:
-    names = (config.get("registered_name"), config.get("class_name"))
-    if REGISTERED_NAME in names or ("KerasSchedule" in names and config.get("module") == __name__):
-        inner = config.get("config")
-        if not isinstance(inner, Mapping) or "schedule" not in inner:
-            raise ValueError(
-                f"A serialized KerasSchedule needs config={{'schedule': ...}}. Received: {inner!r}."
-            )
-        return deserialize(inner["schedule"])
-    return deserialize(dict(config))
+    from lrkit.io.json_config import keras_schedule
+
+    return keras_schedule(config)
 
 
 def _is_optimizer_config(config: Mapping[str, Any]) -> bool:
     inner = config.get("config")
-    return isinstance(inner, Mapping) and ("learning_rate" in inner or "inner_optimizer" in inner)
+    return isinstance(inner, Mapping) and any(
+        key in inner for key in ("learning_rate", "lr", "inner_optimizer")
+    )
 
 
 def _from_optimizer_config(config: Any, depth: int = 0) -> LearningRateSchedule:
-    if isinstance(config, str):
-        raise ValueError(
-            f"The optimizer is named, not configured ({config!r}): its learning rate is that "
-            "optimizer's default, which only Keras knows."
-        )
-    if not isinstance(config, Mapping) or not isinstance(config.get("config"), Mapping):
-        raise ValueError(
-            f"A serialized optimizer must be a dict with a 'config' dict. Received: {config!r}."
-        )
-    inner = config["config"]
-    if "inner_optimizer" in inner and depth < 8:  # LossScaleOptimizer
-        return _from_optimizer_config(inner["inner_optimizer"], depth + 1)
-    lr = inner.get("learning_rate")
-    if isinstance(lr, Mapping):
-        return _from_serialized(lr)
-    if isinstance(lr, numbers.Real) and not isinstance(lr, bool):
-        return Constant(float(lr))
-    raise ValueError(
-        f"The optimizer {config.get('class_name')!r} has no readable learning rate. "
-        f"Received: learning_rate={lr!r}."
-    )
+    from lrkit.io.json_config import optimizer_rate
+
+    return optimizer_rate(config).schedule
 
 
 # -- .keras files ----------------------------------------------------------------------
@@ -349,35 +328,14 @@ def read_keras_file(
             model saved without an optimizer, or a schedule lrkit does not know.
         OSError: the file cannot be read.
     """
-    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes <= 0:
-        raise ValueError(f"Argument `max_bytes` must be an int > 0. Received: {max_bytes!r}.")
-    name = os.fspath(path)
-    with open(name, "rb") as file:  # OSError: the file cannot be read
-        try:
-            data = _config_json(file, name, max_bytes)
-        except _NotKeras as exc:
-            raise ValueError(str(exc)) from None
-        except _ZIP_ERRORS as exc:  # a damaged or hostile archive
-            detail = str(exc) or type(exc).__name__
-            raise ValueError(
-                f"{name} is not a readable .keras file (zip archive): {detail}"
-            ) from None
-    try:
-        config = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ValueError(f"{name}: config.json is not valid JSON: {exc}") from None
-    compile_config = config.get("compile_config") if isinstance(config, Mapping) else None
-    optimizer = compile_config.get("optimizer") if isinstance(compile_config, Mapping) else None
-    if optimizer is None:
-        raise ValueError(
-            f"{name}: the model was saved without an optimizer (not compiled), so it has no "
-            "learning-rate schedule."
-        )
     from lrkit.core import validate as _validate
-    from lrkit.core.serialization import MAX_CONFIG_DEPTH
+    from lrkit.io import keras_file
 
+    max_bytes = _validate.positive_int("max_bytes", max_bytes)
+    name = os.fspath(path)
+    config = keras_file.read_model_config(name, max_bytes)  # OSError: cannot be read
+    optimizer = keras_file.compiled_optimizer(config, name)
     try:
-        _validate.nesting(optimizer, MAX_CONFIG_DEPTH, "The optimizer's config")
         return _from_optimizer_config(optimizer)
     except (ValueError, TypeError) as exc:
         raise type(exc)(f"{name}: {exc}") from None
@@ -404,25 +362,10 @@ _ZIP_ERRORS = (
 
 
 def _config_json(file: Any, name: str, max_bytes: int) -> bytes:
-    """The bytes of ``config.json`` in the zip archive ``file``: at most ``max_bytes``."""
-    try:
-        archive = zipfile.ZipFile(file)
-    except zipfile.BadZipFile:
-        raise _NotKeras(f"{name} is not a .keras file (not a zip archive).") from None
-    with archive:
-        try:
-            info = archive.getinfo("config.json")
-        except KeyError:
-            raise _NotKeras(f"{name} is not a .keras file: it has no config.json.") from None
-        if info.file_size > max_bytes:
-            raise _NotKeras(
-                f"{name}: config.json is {info.file_size} bytes; at most {max_bytes} are read."
-            )
-        with archive.open(info) as f:
-            data = f.read(max_bytes + 1)  # whatever the header claims
-    if len(data) > max_bytes:
-        raise _NotKeras(f"{name}: config.json is larger than {max_bytes} bytes.")
-    return bytes(data)
+    """The bytes of ``config.json`` in the ``.keras`` file ``name``: at most ``max_bytes``."""
+    from lrkit.io import keras_file
+
+    return keras_file.config_json_bytes(name, max_bytes)
 
 
 if "keras" in sys.modules:  # Keras is already loaded: register KerasSchedule now

@@ -11,14 +11,14 @@ step). The tables below are Model Garden's, field for field, with its defaults
 
 from __future__ import annotations
 
-import json
-import os
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from lrkit.core import validate as _validate
 from lrkit.core.base import LearningRateSchedule
+from lrkit.io import limits as _limits
+from lrkit.io import model_garden_file as _file
+from lrkit.io import yaml_safe as _yaml_safe
 from lrkit.model_garden.offset import (
     CosineDecayWithOffset,
     ExponentialDecayWithOffset,
@@ -116,28 +116,24 @@ WARMUP_CLASSES: dict[str, type[LearningRateSchedule]] = {
 }
 
 #: the keys of an ``OptimizationConfig``; only ``learning_rate`` and ``warmup`` are read
-SECTIONS = ("optimizer", "ema", "learning_rate", "warmup")
-
-#: Model Garden's YAML loader also reads these plain scalars as floats (e.g. ``1e-4``,
-#: which YAML 1.1 and ``yaml.safe_load`` read as a string)
-_MG_FLOAT = re.compile(
-    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
-    |\.[0-9_]+(?:[eE][-+][0-9]+)?)$""",
-    re.X,
-)
+SECTIONS = _file.SECTIONS
+#: top-level keys Model Garden keeps and ignores (the YOLO project's ``type``)
+IGNORED_KEYS = _file.IGNORED_KEYS
 
 
 def from_model_garden(config: Any) -> LearningRateSchedule:
     r"""The schedule Model Garden's ``OptimizerFactory(config).build_learning_rate()`` builds.
 
     ``config`` is Model Garden's optimization config: a dict, or the path of a YAML
-    or JSON file (``.json`` is read as JSON, anything else as YAML with
-    ``yaml.safe_load``; install ``lrkit[yaml]``). It may be the whole
-    ``OptimizationConfig`` (``optimizer``, ``ema``, ``learning_rate``, ``warmup``;
-    only the last two are read), just its ``learning_rate`` and ``warmup``
-    sections, an experiment config (its ``trainer.optimizer_config`` is read), or
-    an object with Model Garden's ``as_dict()``.
+    or JSON file (``.json`` is read as JSON, anything else as YAML by
+    :mod:`lrkit.io.yaml_safe`: plain data only, ``!!python/tuple`` as a list, any
+    other tag refused inside the optimization section and ignored elsewhere; install
+    ``lrkit[yaml]``). It may be the whole ``OptimizationConfig`` (``optimizer``,
+    ``ema``, ``learning_rate``, ``warmup``; only the last two are read, and a
+    top-level ``type``, which Model Garden keeps and ignores, is ignored), just its
+    ``learning_rate`` and ``warmup`` sections, an experiment config (its
+    ``trainer.optimizer_config`` is read: a ``params.yaml`` Model Garden writes for
+    a training run), or an object with Model Garden's ``as_dict()``.
 
     The schedule is :math:`w(s)`: :math:`s` the ``learning_rate`` type's schedule
     (``constant`` gives :class:`lrkit.Constant`, or inside a warmup the number itself,
@@ -212,152 +208,39 @@ def to_model_garden(schedule: Any) -> dict[str, Any]:
     return {"learning_rate": {"type": lr_type, lr_type: fields}, "warmup": warmup}
 
 
-# -- reading -------------------------------------------------------------------------------
+# -- reading: lrkit.io reads the files, with lrkit.io.limits' bounds -----------------------
 
 
 #: the largest config file read (bytes)
-MAX_FILE_BYTES = 16 * 2**20
+MAX_FILE_BYTES = _limits.MAX_FILE_BYTES
 #: deepest nesting of dicts and lists in a config (Model Garden's are a few levels deep)
-MAX_DEPTH = 100
+MAX_DEPTH = _limits.MAX_DEPTH
 #: most YAML nodes in a file, counting each alias as the nodes it stands for (so that a
 #: small file cannot expand to a huge tree: "billion laughs")
-MAX_YAML_NODES = 100_000
+MAX_YAML_NODES = _limits.MAX_YAML_NODES
 
 
 def _load(config: Any) -> Any:
-    if isinstance(config, (str, os.PathLike)):
-        path = os.fspath(config)
-        with open(path, "rb") as f:
-            raw = f.read(MAX_FILE_BYTES + 1)
-        if len(raw) > MAX_FILE_BYTES:
-            raise ValueError(f"{path} is larger than {MAX_FILE_BYTES} bytes; it is not read.")
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ValueError(f"{path} is not UTF-8 text ({exc.reason}).") from None
-        if path.lower().endswith(".json"):
-            try:
-                data = json.loads(text)
-            except RecursionError:
-                raise ValueError(f"{path} nests more than {MAX_DEPTH} levels deep.") from None
-            except ValueError as exc:
-                raise ValueError(f"{path} is not valid JSON: {exc}") from None
-        else:
-            data = _mg_floats(_read_yaml(text, path))
-    elif not isinstance(config, Mapping) and callable(getattr(config, "as_dict", None)):
-        data = config.as_dict()  # a Model Garden Config object
-    else:
-        data = config
-    _validate.nesting(data, MAX_DEPTH, "A Model Garden config")
-    return data
+    return _file.load(config)
 
 
 def _read_yaml(text: str, path: str) -> Any:
-    """``yaml.safe_load(text)``, within :data:`MAX_DEPTH` and :data:`MAX_YAML_NODES`."""
-    try:
-        import yaml
-    except ImportError:
-        raise ImportError(
-            f"Reading the YAML file {path!r} needs PyYAML: pip install 'lrkit[yaml]'."
-        ) from None
-
-    class Loader(yaml.SafeLoader):
-        """The safe loader (no Python tags), bounded: no recursive aliases, at most
-        ``MAX_DEPTH`` levels and ``MAX_YAML_NODES`` nodes with aliases expanded."""
-
-        nodes = 0
-        depth = 0
-        sizes: dict[str, int]
-        open_anchors: set[str]
-
-        def compose_node(self, parent: Any, index: Any) -> Any:
-            if not hasattr(self, "sizes"):
-                self.sizes, self.open_anchors = {}, set()
-            event = self.peek_event()
-            anchor = getattr(event, "anchor", None)
-            if isinstance(event, yaml.AliasEvent):
-                if anchor in self.open_anchors:
-                    raise yaml.YAMLError(
-                        f"a recursive alias *{anchor} (line {event.start_mark.line + 1})"
-                    )
-                self._count(self.sizes.get(anchor, 1), event)
-                return super().compose_node(parent, index)
-            if self.depth >= MAX_DEPTH:
-                raise yaml.YAMLError(f"it nests more than {MAX_DEPTH} levels deep")
-            before = self.nodes
-            self._count(1, event)
-            if anchor is not None:
-                self.open_anchors.add(anchor)
-            self.depth += 1
-            try:
-                node = super().compose_node(parent, index)
-            finally:
-                self.depth -= 1
-                self.open_anchors.discard(anchor)
-            if anchor is not None:
-                self.sizes[anchor] = self.nodes - before
-            return node
-
-        def _count(self, n: int, event: Any) -> None:
-            self.nodes += n
-            if self.nodes > MAX_YAML_NODES:
-                raise yaml.YAMLError(
-                    f"it holds more than {MAX_YAML_NODES} values with its aliases expanded "
-                    f"(line {event.start_mark.line + 1})"
-                )
-
-    try:
-        return yaml.load(text, Loader=Loader)  # a SafeLoader: builds plain data only
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
-        problem = getattr(exc, "problem", None)
-        if problem:  # a MarkedYAMLError: "<context>: <problem> (line n)"
-            context = getattr(exc, "context", None)
-            mark = getattr(exc, "problem_mark", None)
-            line = f" (line {mark.line + 1})" if mark is not None else ""
-            detail = f"{context + ': ' if context else ''}{problem}{line}"
-        else:
-            text = str(exc).strip()
-            detail = text.splitlines()[0] if text else type(exc).__name__
-        raise ValueError(f"{path} is not a readable YAML config: {detail}") from None
+    """The plain data of YAML ``text``, by lrkit.io.yaml_safe's policy (floats included)."""
+    return _yaml_safe.load(text, path)
 
 
 def _mg_floats(value: Any, key: Any = None) -> Any:
     """Strings Model Garden's YAML loader would have read as floats, as floats."""
-    if isinstance(value, dict):
-        return {k: _mg_floats(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mg_floats(v) for v in value]
-    if isinstance(value, str) and key not in ("name", "type") and _MG_FLOAT.match(value):
-        return float(value)
-    return value
+    return _yaml_safe.model_garden_floats(value, key)
 
 
-def _optimization_config(data: Any) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise TypeError(
-            "A Model Garden optimization config must be a dict (or the path of a YAML or "
-            f"JSON file holding one). Received: {type(data).__name__}."
-        )
-    # an experiment config, or its trainer section
-    if "trainer" in data and "learning_rate" not in data:
-        data = _section(data["trainer"], "trainer")
-    if "optimizer_config" in data and "learning_rate" not in data:
-        data = _section(data["optimizer_config"], "optimizer_config")
-    unknown = [k for k in data if k not in SECTIONS]
-    if unknown:
-        raise ValueError(
-            f"Unknown key {_validate.shown(unknown[0])} in a Model Garden optimization config. "
-            f"Allowed: {_listed(SECTIONS)}."
-        )
-    return data
+def _optimization_config(loaded: tuple[Any, str | None]) -> Mapping[str, Any]:
+    data, where = loaded
+    return _file.optimization_section(data, where)
 
 
 def _section(value: Any, where: str) -> Mapping[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise TypeError(f"`{where}` must be a dict. Received: {type(value).__name__}.")
-    return value
+    return _file.section_dict(value, where)
 
 
 def _listed(names: Any) -> str:
