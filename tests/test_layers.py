@@ -18,11 +18,14 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("core", ("lrkit.core", "lrkit._version")),
     ("families", ("lrkit.schedules",)),
     ("composition", ("lrkit.compose",)),
+    ("file readers", ("lrkit.io",)),  # bytes to plain configs, with one set of limits
     ("model garden", ("lrkit.model_garden",)),
     ("state machines", ("lrkit.plateau",)),
     ("peers", ("lrkit.peers", "lrkit.optax", "lrkit._optax_plateau")),
     ("adapters", ("lrkit.torch", "lrkit.keras")),
-    ("tools", ("lrkit",)),  # files, the command line, plots, the package's face
+    # the command line, plots, the package's face; and SPEC files, whose language names
+    # every layer's schedules
+    ("tools", ("lrkit", "lrkit.io.spec_file")),
 ]
 
 #: the few imports of an upper layer the core makes, lazily, each for one method of

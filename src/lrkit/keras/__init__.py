@@ -265,7 +265,7 @@ def from_keras(obj: Any) -> LearningRateSchedule:
     if isinstance(obj, LearningRateSchedule):
         return obj
     if _CLASS is not None and isinstance(obj, _CLASS):
-        return obj.schedule  # type: ignore[no-any-return]
+        return obj.schedule  # type: ignore[attr-defined]
     if isinstance(obj, numbers.Real) and not isinstance(obj, bool):
         return Constant(float(obj))
     if isinstance(obj, Mapping):
