@@ -26,7 +26,7 @@ import math
 import numbers
 import weakref
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch.optim import Optimizer
@@ -43,7 +43,148 @@ MODES = ("absolute", "relative")
 ON_SKIP = ("advance", "hold")
 
 
-class ScheduleLR(LRScheduler):
+class _Target(NamedTuple):
+    """One scheduled value: ``optimizer.param_groups[group][key]`` (or its element)."""
+
+    group: int
+    key: str
+    #: the element of a tuple-valued key (``betas``), or None for the value itself
+    index: int | None
+    schedule: Any
+    relative: bool
+
+
+class _GroupScheduler(LRScheduler):
+    """The mechanism :class:`ScheduleLR` and :class:`ScheduleParams` share.
+
+    A subclass gives its scheduled values as :attr:`_targets` and their initial
+    values as :meth:`_bases`; this class steps (``on_skip``), computes every value
+    from its schedule's closed form at ``last_epoch``, writes them into the
+    parameter groups (in place for a tensor), and restores the step.
+    """
+
+    _targets: tuple[_Target, ...] = ()
+    _groups: int = 0
+
+    def _start(self, optimizer: Optimizer, on_skip: str, last_epoch: int) -> None:
+        self.on_skip = _choice("on_skip", on_skip, ON_SKIP)
+        if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral):
+            raise TypeError(
+                f"Argument `last_epoch` must be an int. Received: last_epoch={last_epoch!r}."
+            )
+        if last_epoch < -1:
+            raise ValueError(
+                f"Argument `last_epoch` must be >= -1. Received: last_epoch={last_epoch!r}."
+            )
+        self._groups = len(optimizer.param_groups)
+        self._updated = False
+        self._initializing = True
+        if self.on_skip == "hold":
+            handle = optimizer.register_step_post_hook(_post_hook(self))
+            weakref.finalize(self, handle.remove)
+        try:
+            LRScheduler.__init__(self, optimizer, int(last_epoch))
+        finally:
+            self._initializing = False
+
+    def _bases(self) -> list[Any]:  # the initial value of each target
+        raise NotImplementedError
+
+    def _values(self) -> list[Any]:
+        """The value of each target at step ``last_epoch`` (a pure function)."""
+        groups = len(self.optimizer.param_groups)
+        if groups != self._groups:
+            raise ValueError(
+                f"The optimizer has {groups} parameter groups, but this scheduler was built "
+                f"for {self._groups}: build a new {type(self).__name__} after add_param_group()."
+            )
+        step = self.last_epoch if self.last_epoch > 0 else 0  # (max() costs a call)
+        values = [_rate(t.schedule, step, t.key) for t in self._targets]
+        if any(t.relative for t in self._targets):
+            bases = self._bases()
+            return [
+                base * value if t.relative else value
+                for t, base, value in zip(self._targets, bases, values, strict=True)
+            ]
+        return values
+
+    def step(self, epoch: int | None = None) -> None:
+        """Moves to the next step (or to step ``epoch``) and sets its values.
+
+        Call it once per training step, after ``optimizer.step()`` (or
+        ``scaler.step(optimizer)``). ``step(k)`` jumps to step ``k`` exactly (the
+        schedule is a closed form; no deprecation warning).
+        """
+        self._step_count = getattr(self, "_step_count", 0) + 1
+        if epoch is not None:
+            if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral):
+                raise TypeError(f"A step must be an int. Received: epoch={epoch!r}.")
+            if epoch < 0:
+                raise ValueError(f"A step must be >= 0. Received: epoch={epoch!r}.")
+            self.last_epoch = int(epoch)
+        elif self._initializing or self.on_skip == "advance" or self._updated:
+            self.last_epoch += 1
+        self._updated = False
+        self._apply()
+
+    def _apply(self) -> None:
+        values = self._values()
+        groups = self.optimizer.param_groups
+        elements: dict[tuple[int, str], list[Any]] = {}
+        for t, value in zip(self._targets, values, strict=True):
+            group = groups[t.group]
+            if t.index is None:
+                if isinstance(group[t.key], torch.Tensor):
+                    group[t.key].fill_(value)
+                else:
+                    group[t.key] = value
+                continue
+            items = elements.get((t.group, t.key))
+            if items is None:
+                items = elements[(t.group, t.key)] = list(group[t.key])
+            if isinstance(items[t.index], torch.Tensor):
+                items[t.index].fill_(value)
+            else:
+                items[t.index] = value
+        for (g, key), items in elements.items():
+            groups[g][key] = tuple(items)
+        self._last_lr = [
+            g["lr"].clone() if isinstance(g["lr"], torch.Tensor) else g["lr"] for g in groups
+        ]
+
+    def _saved_step(self, state_dict: Any) -> int:
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"Argument `state_dict` must be a dict from {type(self).__name__}.state_dict(). "
+                f"Received: {type(state_dict).__name__}."
+            )
+        if "last_epoch" not in state_dict:
+            raise ValueError(
+                "Argument `state_dict` has no 'last_epoch'. "
+                f"Received keys: {sorted(map(str, state_dict))}."
+            )
+        step = state_dict["last_epoch"]
+        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+            raise ValueError(f"A saved step must be an int >= 0. Received: last_epoch={step!r}.")
+        return int(step)
+
+    def _resume(self, state_dict: Mapping[str, Any], step: int) -> None:
+        self.last_epoch = step
+        self._step_count = int(state_dict.get("_step_count", self._step_count))
+        self._updated = False
+        self._apply()
+
+    # -- the optimizer's updates (on_skip="hold") -------------------------------------
+    def _on_update(self, optimizer: Optimizer) -> None:
+        # A fused optimizer under GradScaler runs its step and skips inside the kernel:
+        # GradScaler has set `optimizer.found_inf` for the duration of the call.
+        found_inf = getattr(optimizer, "found_inf", None)
+        if isinstance(found_inf, torch.Tensor) and bool(found_inf.item()):
+            return
+        self._updated = True
+
+
+class ScheduleLR(_GroupScheduler):
     r"""A PyTorch learning-rate scheduler whose rates are lrkit schedules of the step.
 
     Construction sets every parameter group's ``lr`` to the rate of step 0. Each
@@ -108,72 +249,22 @@ class ScheduleLR(LRScheduler):
                 "Argument `optimizer` must be a torch.optim.Optimizer. "
                 f"Received: optimizer of type {type(optimizer).__name__}."
             )
-        self.schedules: tuple[Any, ...] = _schedules(schedule, len(optimizer.param_groups))
-        self.mode = _choice("mode", mode, MODES)
-        self.on_skip = _choice("on_skip", on_skip, ON_SKIP)
-        if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral):
-            raise TypeError(
-                f"Argument `last_epoch` must be an int. Received: last_epoch={last_epoch!r}."
-            )
-        if last_epoch < -1:
-            raise ValueError(
-                f"Argument `last_epoch` must be >= -1. Received: last_epoch={last_epoch!r}."
-            )
-        self._updated = False
-        self._initializing = True
-        if self.on_skip == "hold":
-            handle = optimizer.register_step_post_hook(_post_hook(self))
-            weakref.finalize(self, handle.remove)
-        try:
-            super().__init__(optimizer, int(last_epoch))
-        finally:
-            self._initializing = False
+        self._set(_schedules(schedule, len(optimizer.param_groups)), _choice("mode", mode, MODES))
+        self._start(optimizer, on_skip, last_epoch)
+
+    def _set(self, schedules: tuple[Any, ...], mode: str) -> None:
+        self.schedules: tuple[Any, ...] = schedules
+        self.mode = mode
+        relative = mode == "relative"
+        self._targets = tuple(_Target(i, "lr", None, s, relative) for i, s in enumerate(schedules))
+
+    def _bases(self) -> list[Any]:
+        return list(self.base_lrs)
 
     # -- the rates -------------------------------------------------------------------
     def get_lr(self) -> list[Any]:
         """The rate of each parameter group at step ``last_epoch`` (a pure function)."""
-        groups = len(self.optimizer.param_groups)
-        if groups != len(self.schedules):
-            raise ValueError(
-                f"The optimizer has {groups} parameter groups, but this scheduler was built "
-                f"for {len(self.schedules)}: build a new ScheduleLR after add_param_group()."
-            )
-        step = self.last_epoch if self.last_epoch > 0 else 0  # (max() costs a call)
-        rates = [_rate(s, step) for s in self.schedules]
-        if self.mode == "relative":
-            return [base * r for base, r in zip(self.base_lrs, rates, strict=True)]
-        return rates
-
-    def step(self, epoch: int | None = None) -> None:
-        """Moves to the next step (or to step ``epoch``) and sets its rates.
-
-        Call it once per training step, after ``optimizer.step()`` (or
-        ``scaler.step(optimizer)``). ``step(k)`` jumps to step ``k`` exactly (the
-        schedule is a closed form; no deprecation warning).
-        """
-        self._step_count = getattr(self, "_step_count", 0) + 1
-        if epoch is not None:
-            if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral):
-                raise TypeError(f"A step must be an int. Received: epoch={epoch!r}.")
-            if epoch < 0:
-                raise ValueError(f"A step must be >= 0. Received: epoch={epoch!r}.")
-            self.last_epoch = int(epoch)
-        elif self._initializing or self.on_skip == "advance" or self._updated:
-            self.last_epoch += 1
-        self._updated = False
-        self._apply()
-
-    def _apply(self) -> None:
-        values = self.get_lr()
-        groups = self.optimizer.param_groups
-        for group, lr in zip(groups, values, strict=True):
-            if isinstance(group["lr"], torch.Tensor):
-                group["lr"].fill_(lr)
-            else:
-                group["lr"] = lr
-        self._last_lr = [
-            g["lr"].clone() if isinstance(g["lr"], torch.Tensor) else g["lr"] for g in groups
-        ]
+        return self._values()
 
     # -- state -------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -196,19 +287,7 @@ class ScheduleLR(LRScheduler):
         (as PyTorch's schedulers restore their hyperparameters); to keep the new one,
         drop ``"schedules"`` from the dict first.
         """
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(
-                "Argument `state_dict` must be a dict from ScheduleLR.state_dict(). "
-                f"Received: {type(state_dict).__name__}."
-            )
-        if "last_epoch" not in state_dict:
-            raise ValueError(
-                "Argument `state_dict` has no 'last_epoch'. "
-                f"Received keys: {sorted(map(str, state_dict))}."
-            )
-        step = state_dict["last_epoch"]
-        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
-            raise ValueError(f"A saved step must be an int >= 0. Received: last_epoch={step!r}.")
+        step = self._saved_step(state_dict)
         schedules = list(self.schedules)
         saved = state_dict.get("schedules")
         if saved is not None:
@@ -226,22 +305,9 @@ class ScheduleLR(LRScheduler):
             raise ValueError(
                 f"The state holds {len(base_lrs)} base_lrs for {len(schedules)} parameter groups."
             )
-        self.schedules = tuple(schedules)
-        self.mode = mode
+        self._set(tuple(schedules), mode)
         self.base_lrs = base_lrs
-        self.last_epoch = int(step)
-        self._step_count = int(state_dict.get("_step_count", self._step_count))
-        self._updated = False
-        self._apply()
-
-    # -- the optimizer's updates (on_skip="hold") -------------------------------------
-    def _on_update(self, optimizer: Optimizer) -> None:
-        # A fused optimizer under GradScaler runs its step and skips inside the kernel:
-        # GradScaler has set `optimizer.found_inf` for the duration of the call.
-        found_inf = getattr(optimizer, "found_inf", None)
-        if isinstance(found_inf, torch.Tensor) and bool(found_inf.item()):
-            return
-        self._updated = True
+        self._resume(state_dict, step)
 
 
 def lightning_config(
@@ -308,7 +374,7 @@ def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
     return str(value)
 
 
-def _rate(schedule: Any, step: int) -> float:
+def _rate(schedule: Any, step: int, key: str = "lr") -> float:
     value = schedule(step)
     if type(value) is float and value - value == 0.0:  # finite: what lrkit's schedules give
         return value
@@ -321,7 +387,8 @@ def _rate(schedule: Any, step: int) -> float:
                 f"{type(value).__name__} at step {step}."
             ) from None
     if not math.isfinite(value):
-        raise ValueError(f"{schedule!r} returned {value} at step {step}: not a learning rate.")
+        what = "a learning rate" if key == "lr" else f"a value for {key!r}"
+        raise ValueError(f"{schedule!r} returned {value} at step {step}: not {what}.")
     return value
 
 
