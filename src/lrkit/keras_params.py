@@ -23,7 +23,7 @@ import numbers
 from collections.abc import Mapping
 from typing import Any
 
-import keras
+import keras  # type: ignore[import-untyped]
 
 from lrkit.core.base import LearningRateSchedule
 from lrkit.core.serialization import deserialize, serialize
@@ -150,7 +150,7 @@ class ScheduleParams(keras.optimizers.Optimizer):  # type: ignore[misc]
         return self._variables + self.inner_optimizer.variables
 
     def apply(self, grads: Any, trainable_variables: Any = None) -> None:
-        if not self.built:
+        if not getattr(self, "built", False):
             with keras.name_scope(self.name, caller=self):
                 self.build(trainable_variables)
             self.built = True

@@ -1,4 +1,8 @@
-"""PyTorch: :class:`ScheduleLR`, a ``torch.optim.lr_scheduler.LRScheduler`` driven by lrkit.
+"""PyTorch: :class:`ScheduleLR` and :class:`ScheduleParams`, LR schedulers driven by lrkit.
+
+:class:`ScheduleLR` schedules every parameter group's ``lr``; :class:`ScheduleParams`
+any parameter-group key (``momentum``, ``weight_decay``, an element of ``betas``, ...),
+on the same mechanism.
 
 Imported only when used (``import lrkit.torch``); it imports torch, ``import lrkit``
 does not.
@@ -49,7 +53,7 @@ class _Target(NamedTuple):
     group: int
     key: str
     #: the element of a tuple-valued key (``betas``), or None for the value itself
-    index: int | None
+    element: int | None
     schedule: Any
     relative: bool
 
@@ -65,6 +69,8 @@ class _GroupScheduler(LRScheduler):
 
     _targets: tuple[_Target, ...] = ()
     _groups: int = 0
+    _updated: bool = False
+    _initializing: bool = False
 
     def _start(self, optimizer: Optimizer, on_skip: str, last_epoch: int) -> None:
         self.on_skip = _choice("on_skip", on_skip, ON_SKIP)
@@ -133,7 +139,7 @@ class _GroupScheduler(LRScheduler):
         elements: dict[tuple[int, str], list[Any]] = {}
         for t, value in zip(self._targets, values, strict=True):
             group = groups[t.group]
-            if t.index is None:
+            if t.element is None:
                 if isinstance(group[t.key], torch.Tensor):
                     group[t.key].fill_(value)
                 else:
@@ -142,10 +148,10 @@ class _GroupScheduler(LRScheduler):
             items = elements.get((t.group, t.key))
             if items is None:
                 items = elements[(t.group, t.key)] = list(group[t.key])
-            if isinstance(items[t.index], torch.Tensor):
-                items[t.index].fill_(value)
+            if isinstance(items[t.element], torch.Tensor):
+                items[t.element].fill_(value)
             else:
-                items[t.index] = value
+                items[t.element] = value
         for (g, key), items in elements.items():
             groups[g][key] = tuple(items)
         self._last_lr = [
@@ -435,7 +441,7 @@ class ScheduleParams(_GroupScheduler):
             "modes": dict(self.modes),
             "base_values": list(self.base_values),
             "params": [
-                [t.group, t.key, -1 if t.index is None else t.index, _serialized(t.schedule)]
+                [t.group, t.key, -1 if t.element is None else t.element, _serialized(t.schedule)]
                 for t in self._targets
             ],
         }
@@ -452,7 +458,7 @@ class ScheduleParams(_GroupScheduler):
         targets = list(self._targets)
         saved = state_dict.get("params")
         if saved is not None:
-            shape = [[t.group, t.key, -1 if t.index is None else t.index] for t in targets]
+            shape = [[t.group, t.key, -1 if t.element is None else t.element] for t in targets]
             if [list(e[:3]) for e in saved] != shape:
                 raise ValueError(
                     "The state schedules other values than this scheduler: saved "
@@ -698,7 +704,7 @@ def _initial_values(optimizer: Optimizer, targets: tuple[_Target, ...], fresh: b
                 "load_state_dict()."
             )
         base = group[initial]
-        out.append(base if t.index is None else base[t.index])
+        out.append(base if t.element is None else base[t.element])
     return out
 
 
@@ -706,10 +712,10 @@ def _params_of(targets: tuple[_Target, ...], optimizer: Optimizer) -> tuple[dict
     groups = optimizer.param_groups
     out: list[dict[str, Any]] = [{} for _ in groups]
     for t in targets:
-        if t.index is None:
+        if t.element is None:
             out[t.group][t.key] = t.schedule
         else:
             items = list(out[t.group].get(t.key, (None,) * len(groups[t.group][t.key])))
-            items[t.index] = t.schedule
+            items[t.element] = t.schedule
             out[t.group][t.key] = tuple(items)
     return tuple(out)
