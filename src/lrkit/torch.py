@@ -96,6 +96,14 @@ class _GroupScheduler(LRScheduler):
     def _bases(self) -> list[Any]:  # the initial value of each target
         raise NotImplementedError
 
+    def _set_targets(self, targets: tuple[_Target, ...]) -> None:
+        self._targets = targets
+        # what the per-step loops read, resolved once
+        self._fns = tuple(t.schedule for t in targets)
+        self._slots = tuple((t.group, t.key) for t in targets)
+        self._relative = any(t.relative for t in targets)
+        self._whole = all(t.element is None for t in targets)
+
     def _values(self) -> list[Any]:
         """The value of each target at step ``last_epoch`` (a pure function)."""
         groups = len(self.optimizer.param_groups)
@@ -105,8 +113,13 @@ class _GroupScheduler(LRScheduler):
                 f"for {self._groups}: build a new {type(self).__name__} after add_param_group()."
             )
         step = self.last_epoch if self.last_epoch > 0 else 0  # (max() costs a call)
-        values = [_rate(t.schedule, step, t.key) for t in self._targets]
-        if any(t.relative for t in self._targets):
+        values = []
+        for fn, (_, key) in zip(self._fns, self._slots, strict=True):
+            value = fn(step)
+            if type(value) is not float or value - value != 0.0:  # not a finite float
+                value = _rate(fn, step, key, value)
+            values.append(value)
+        if self._relative:
             bases = self._bases()
             return [
                 base * value if t.relative else value
@@ -136,6 +149,20 @@ class _GroupScheduler(LRScheduler):
     def _apply(self) -> None:
         values = self._values()
         groups = self.optimizer.param_groups
+        if self._whole:  # no tuple element (ScheduleLR's case): one write per value
+            for (g, key), value in zip(self._slots, values, strict=True):
+                group = groups[g]
+                if isinstance(group[key], torch.Tensor):
+                    group[key].fill_(value)
+                else:
+                    group[key] = value
+        else:
+            self._write(groups, values)
+        self._last_lr = [
+            g["lr"].clone() if isinstance(g["lr"], torch.Tensor) else g["lr"] for g in groups
+        ]
+
+    def _write(self, groups: list[dict[str, Any]], values: list[Any]) -> None:
         elements: dict[tuple[int, str], list[Any]] = {}
         for t, value in zip(self._targets, values, strict=True):
             group = groups[t.group]
@@ -154,9 +181,6 @@ class _GroupScheduler(LRScheduler):
                 items[t.element] = value
         for (g, key), items in elements.items():
             groups[g][key] = tuple(items)
-        self._last_lr = [
-            g["lr"].clone() if isinstance(g["lr"], torch.Tensor) else g["lr"] for g in groups
-        ]
 
     def _saved_step(self, state_dict: Any) -> int:
         if not isinstance(state_dict, Mapping):
@@ -262,7 +286,9 @@ class ScheduleLR(_GroupScheduler):
         self.schedules: tuple[Any, ...] = schedules
         self.mode = mode
         relative = mode == "relative"
-        self._targets = tuple(_Target(i, "lr", None, s, relative) for i, s in enumerate(schedules))
+        self._set_targets(
+            tuple(_Target(i, "lr", None, s, relative) for i, s in enumerate(schedules))
+        )
 
     def _bases(self) -> list[Any]:
         return list(self.base_lrs)
@@ -400,7 +426,7 @@ class ScheduleParams(_GroupScheduler):
         per_group, shared = _group_specs(params, optimizer)
         keys = {k for spec in per_group for k in spec}
         self.modes: dict[str, str] = _modes(mode, keys)
-        self._targets = _param_targets(optimizer, per_group, self.modes, shared)
+        self._set_targets(_param_targets(optimizer, per_group, self.modes, shared))
         self.params: tuple[dict[str, Any], ...] = _params_of(self._targets, optimizer)
         fresh = int(last_epoch) == -1 if isinstance(last_epoch, numbers.Integral) else True
         self.base_values: list[Any] = _initial_values(optimizer, self._targets, fresh)
@@ -476,7 +502,7 @@ class ScheduleParams(_GroupScheduler):
             raise ValueError(
                 f"The state holds {len(bases)} base_values for {len(targets)} scheduled values."
             )
-        self._targets = tuple(t._replace(relative=modes[t.key] == "relative") for t in targets)
+        self._set_targets(tuple(t._replace(relative=modes[t.key] == "relative") for t in targets))
         self.modes = modes
         self.base_values = bases
         self.params = _params_of(self._targets, self.optimizer)
@@ -556,8 +582,10 @@ def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
     return str(value)
 
 
-def _rate(schedule: Any, step: int, key: str = "lr") -> float:
-    value = schedule(step)
+def _rate(schedule: Any, step: int, key: str = "lr", value: Any = None) -> float:
+    """``schedule(step)`` (or its ``value`` there) as a finite float, or a clear error."""
+    if value is None:
+        value = schedule(step)
     if type(value) is float and value - value == 0.0:  # finite: what lrkit's schedules give
         return value
     if not isinstance(value, float):
