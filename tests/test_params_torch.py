@@ -256,6 +256,27 @@ def test_bad_arguments_are_clear_at_construction():
         SP(object(), {"lr": s})
 
 
+def test_last_epoch_resumes_from_the_groups_initial_values():
+    torch = require("torch")
+    import lrkit.torch
+
+    ramp = lrkit.Linear(1.0, 0.0, 10)
+    _, opt = _model_and("SGD", lr=0.2, momentum=0.9)
+    lrkit.torch.ScheduleParams(opt, {"lr": ramp, "momentum": ramp}, mode="relative")
+    assert opt.param_groups[0]["initial_momentum"] == 0.9
+    # a fresh scheduler on the same groups, resuming after step 4: step 5's values
+    lrkit.torch.ScheduleParams(opt, {"lr": ramp, "momentum": ramp}, mode="relative", last_epoch=4)
+    assert (opt.param_groups[0]["lr"], opt.param_groups[0]["momentum"]) == (
+        0.2 * ramp(5),
+        0.9 * ramp(5),
+    )
+    _, opt = _model_and("SGD", lr=0.2, momentum=0.9)
+    opt.param_groups[0]["initial_lr"] = 0.2
+    with pytest.raises(KeyError, match="'initial_momentum'"):
+        lrkit.torch.ScheduleParams(opt, {"momentum": ramp}, last_epoch=4)
+    assert torch.is_tensor(opt.param_groups[0]["params"][0])
+
+
 def _train(model, opt, sched, steps, record, start=0):
     torch = require("torch")
     for i in range(start, start + steps):

@@ -221,7 +221,11 @@ def _wide(step: Any) -> Any:
 
 def custom_objects() -> dict[str, type]:
     """``{"lrkit>ScheduleParams": ScheduleParams}`` and lrkit's Keras schedule class, for
-    ``keras.saving.load_model``."""
+    ``keras.saving.load_model``.
+
+    >>> sorted(custom_objects())
+    ['lrkit>KerasSchedule', 'lrkit>ScheduleParams']
+    """
     import lrkit.keras
 
     return {"lrkit>ScheduleParams": ScheduleParams, **lrkit.keras.custom_objects()}
