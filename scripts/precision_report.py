@@ -112,6 +112,8 @@ def exact(s: Any, kw: dict[str, Any] | None, t: Any) -> Any:
         if kw is None:  # the config, with None meaning "the default"
             kw = {k: v for k, v in c.items() if v is not None and k != "name"}
         return M(MODERN[name](mpmath, kw, t))
+    if name == "CyclicalMomentum":
+        return _exact_momentum(s, t)
     if name == "Constant":
         return M(E(c["learning_rate"]))
     if name == "Scale":
@@ -189,6 +191,31 @@ def exact(s: Any, kw: dict[str, Any] | None, t: Any) -> Any:
             return start + M(t / w) * (peak - start)
         return peak * M(max(t, Fraction(1)) / w) ** M(E(c["power"]))
     raise KeyError(f"no exact reference for {name}")
+
+
+def _exact_momentum(s: Any, t: Fraction) -> Any:
+    """A CyclicalMomentum: the rate's phase shape (from the rate's exact value) carried
+    over to the momenta."""
+    rate, c = s.schedule, s.get_config()
+    lo, hi = M(E(c["base_momentum"])), M(E(c["max_momentum"]))
+    r = exact(rate, None, t)
+    if type(rate).__name__ == "Cyclic":
+        rc = rate.get_config()
+        base = M(E(rc["base_learning_rate"]))
+        wave = (r - base) / (M(E(rc["max_learning_rate"])) - base)
+        return hi - (hi - lo) * wave
+    # OneCycle: the fraction of its phase the rate has gone, in the momenta's phase
+    xs = [E(x) for x, _ in rate.points]
+    ys = [M(E(y)) for _, y in rate.points]
+    peak = max(range(len(ys)), key=lambda k: ys[k])
+    ms = [lo if k == peak else hi for k in range(len(ys))]
+    if t <= xs[0]:
+        return ms[0]
+    if t >= xs[-1]:
+        return ms[-1]
+    k = max(j for j in range(len(xs) - 1) if xs[j] <= t)
+    f = (r - ys[k]) / (ys[k + 1] - ys[k])
+    return ms[k] + (ms[k + 1] - ms[k]) * f
 
 
 # -- the schedules measured ----------------------------------------------------------------------
@@ -336,6 +363,14 @@ def cases() -> list[Case]:
     )
     s, kw = modern("OneCycle", max_learning_rate=0.1, total_steps=10_000, convention="optax")
     add("OneCycle (optax)", s, kw, optax=lambda o: o.cosine_onecycle_schedule(10_000, 0.1))
+    add(
+        "CyclicalMomentum (OneCycle)",
+        X.OneCycle(0.1, 10_000, three_phase=True).momentum(0.85, 0.95),
+    )
+    add(
+        "CyclicalMomentum (Cyclic)",
+        X.Cyclic(1e-3, 6e-3, 2000, mode="triangular2").momentum(0.8, 0.9),
+    )
     s, kw = modern("Cyclic", base_learning_rate=1e-3, max_learning_rate=6e-3, step_size_up=2000)
     add(
         "Cyclic",

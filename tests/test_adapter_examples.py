@@ -15,6 +15,8 @@ RUNS = {
     "torch_train.py": (("torch",), {}),
     "jax_optax_train.py": (("jax", "optax"), {}),
     "keras_train.py": (("keras", "jax"), {"KERAS_BACKEND": "jax"}),
+    "torch_one_cycle_momentum.py": (("torch",), {}),
+    "optax_weight_decay.py": (("jax", "optax"), {}),
 }
 
 

@@ -242,6 +242,7 @@ def _valid() -> list[Any]:
         ),
         lrkit.OneCycle(0.1, 1000, three_phase=True),
         lrkit.Cyclic(1e-3, 6e-3, 200, step_size_down=100, mode="exp_range", gamma=0.999),
+        lrkit.OneCycle(0.1, 1000).momentum(),
         lrkit.Cosine(1.0, 300, exponent=2.0, waves=1.0, cycles=3, warmup_steps=5),
         lrkit.CosineCycles(0.1, 100, cycle_mul=2.0, cycle_decay=0.5, cycle_limit=4),
         lrkit.Tanh(0.1, 100, cycle_mul=1.5, cycle_limit=3, warmup_steps=5),

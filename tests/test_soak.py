@@ -77,6 +77,7 @@ def _schedules() -> list[tuple[str, Any, int | None]]:
         ),
         ("one-cycle", X.OneCycle(0.1, 800_000), None),
         ("cyclic", X.Cyclic(0.01, 0.1, step_size_up=2000, mode="triangular2"), None),
+        ("cyclical-momentum", X.OneCycle(0.1, 800_000, three_phase=True).momentum(), None),
         ("cosine-waves", X.Cosine(0.1, 900_000, waves=1.0, cycles=3, warmup_steps=100), None),
         (
             "cosine-cycles",

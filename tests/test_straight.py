@@ -89,6 +89,8 @@ SPECS = [
     "OneCycle(0.1, 10000)",
     "OneCycle(0.1, 1000, anneal_strategy='linear', three_phase=True)",
     "OneCycle(0.1, 1000, convention='optax')",
+    "CyclicalMomentum(OneCycle(0.1, 1000, three_phase=True), 0.85, 0.95)",
+    "CyclicalMomentum(Cyclic(0.01, 0.1, step_size_up=10, mode='exp_range', gamma=0.99), 0.8, 0.9)",
     "WarmupStableDecay(0.1, total_steps=10000, warmup_steps=1000, decay_steps=2000)",
     "WarmupStableDecay(0.1, total_steps=1000, warmup_fraction=0.05, decay_fraction=0.2,"
     " decay_shape='1-sqrt', warmup_shape='cosine', alpha=0.1)",

@@ -1,4 +1,8 @@
-"""PyTorch: :class:`ScheduleLR`, a ``torch.optim.lr_scheduler.LRScheduler`` driven by lrkit.
+"""PyTorch: :class:`ScheduleLR` and :class:`ScheduleParams`, LR schedulers driven by lrkit.
+
+:class:`ScheduleLR` schedules every parameter group's ``lr``; :class:`ScheduleParams`
+any parameter-group key (``momentum``, ``weight_decay``, an element of ``betas``, ...),
+on the same mechanism.
 
 Imported only when used (``import lrkit.torch``); it imports torch, ``import lrkit``
 does not.
@@ -26,7 +30,7 @@ import math
 import numbers
 import weakref
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch.optim import Optimizer
@@ -41,6 +45,7 @@ __all__ = [
     "SYNCS",
     "PlateauLR",
     "ScheduleLR",
+    "ScheduleParams",
     "lightning_config",
     "plateau_lightning_config",
 ]
@@ -51,7 +56,174 @@ MODES = ("absolute", "relative")
 ON_SKIP = ("advance", "hold")
 
 
-class ScheduleLR(LRScheduler):
+class _Target(NamedTuple):
+    """One scheduled value: ``optimizer.param_groups[group][key]`` (or its element)."""
+
+    group: int
+    key: str
+    #: the element of a tuple-valued key (``betas``), or None for the value itself
+    element: int | None
+    schedule: Any
+    relative: bool
+
+
+class _GroupScheduler(LRScheduler):
+    """The mechanism :class:`ScheduleLR` and :class:`ScheduleParams` share.
+
+    A subclass gives its scheduled values as :attr:`_targets` and their initial
+    values as :meth:`_bases`; this class steps (``on_skip``), computes every value
+    from its schedule's closed form at ``last_epoch``, writes them into the
+    parameter groups (in place for a tensor), and restores the step.
+    """
+
+    _targets: tuple[_Target, ...] = ()
+    _groups: int = 0
+    _updated: bool = False
+    _initializing: bool = False
+
+    def _start(self, optimizer: Optimizer, on_skip: str, last_epoch: int) -> None:
+        self.on_skip = _choice("on_skip", on_skip, ON_SKIP)
+        if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral):
+            raise TypeError(
+                f"Argument `last_epoch` must be an int. Received: last_epoch={last_epoch!r}."
+            )
+        if last_epoch < -1:
+            raise ValueError(
+                f"Argument `last_epoch` must be >= -1. Received: last_epoch={last_epoch!r}."
+            )
+        self._groups = len(optimizer.param_groups)
+        self._updated = False
+        self._initializing = True
+        if self.on_skip == "hold":
+            handle = optimizer.register_step_post_hook(_post_hook(self))
+            weakref.finalize(self, handle.remove)
+        try:
+            LRScheduler.__init__(self, optimizer, int(last_epoch))
+        finally:
+            self._initializing = False
+
+    def _bases(self) -> list[Any]:  # the initial value of each target
+        raise NotImplementedError
+
+    def _set_targets(self, targets: tuple[_Target, ...]) -> None:
+        self._targets = targets
+        # what the per-step loops read, resolved once
+        self._fns = tuple(t.schedule for t in targets)
+        self._slots = tuple((t.group, t.key) for t in targets)
+        self._relative = any(t.relative for t in targets)
+        self._whole = all(t.element is None for t in targets)
+
+    def _values(self) -> list[Any]:
+        """The value of each target at step ``last_epoch`` (a pure function)."""
+        groups = len(self.optimizer.param_groups)
+        if groups != self._groups:
+            raise ValueError(
+                f"The optimizer has {groups} parameter groups, but this scheduler was built "
+                f"for {self._groups}: build a new {type(self).__name__} after add_param_group()."
+            )
+        step = self.last_epoch if self.last_epoch > 0 else 0  # (max() costs a call)
+        values = []
+        for fn, (_, key) in zip(self._fns, self._slots, strict=True):
+            value = fn(step)
+            if type(value) is not float or value - value != 0.0:  # not a finite float
+                value = _rate(fn, step, key, value)
+            values.append(value)
+        if self._relative:
+            bases = self._bases()
+            return [
+                base * value if t.relative else value
+                for t, base, value in zip(self._targets, bases, values, strict=True)
+            ]
+        return values
+
+    def step(self, epoch: int | None = None) -> None:
+        """Moves to the next step (or to step ``epoch``) and sets its values.
+
+        Call it once per training step, after ``optimizer.step()`` (or
+        ``scaler.step(optimizer)``). ``step(k)`` jumps to step ``k`` exactly (the
+        schedule is a closed form; no deprecation warning).
+        """
+        self._step_count = getattr(self, "_step_count", 0) + 1
+        if epoch is not None:
+            if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral):
+                raise TypeError(f"A step must be an int. Received: epoch={epoch!r}.")
+            if epoch < 0:
+                raise ValueError(f"A step must be >= 0. Received: epoch={epoch!r}.")
+            self.last_epoch = int(epoch)
+        elif self._initializing or self.on_skip == "advance" or self._updated:
+            self.last_epoch += 1
+        self._updated = False
+        self._apply()
+
+    def _apply(self) -> None:
+        values = self._values()
+        groups = self.optimizer.param_groups
+        if self._whole:  # no tuple element (ScheduleLR's case): one write per value
+            for (g, key), value in zip(self._slots, values, strict=True):
+                group = groups[g]
+                if isinstance(group[key], torch.Tensor):
+                    group[key].fill_(value)
+                else:
+                    group[key] = value
+        else:
+            self._write(groups, values)
+        self._last_lr = [
+            g["lr"].clone() if isinstance(g["lr"], torch.Tensor) else g["lr"] for g in groups
+        ]
+
+    def _write(self, groups: list[dict[str, Any]], values: list[Any]) -> None:
+        elements: dict[tuple[int, str], list[Any]] = {}
+        for t, value in zip(self._targets, values, strict=True):
+            group = groups[t.group]
+            if t.element is None:
+                if isinstance(group[t.key], torch.Tensor):
+                    group[t.key].fill_(value)
+                else:
+                    group[t.key] = value
+                continue
+            items = elements.get((t.group, t.key))
+            if items is None:
+                items = elements[(t.group, t.key)] = list(group[t.key])
+            if isinstance(items[t.element], torch.Tensor):
+                items[t.element].fill_(value)
+            else:
+                items[t.element] = value
+        for (g, key), items in elements.items():
+            groups[g][key] = tuple(items)
+
+    def _saved_step(self, state_dict: Any) -> int:
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"Argument `state_dict` must be a dict from {type(self).__name__}.state_dict(). "
+                f"Received: {type(state_dict).__name__}."
+            )
+        if "last_epoch" not in state_dict:
+            raise ValueError(
+                "Argument `state_dict` has no 'last_epoch'. "
+                f"Received keys: {sorted(map(str, state_dict))}."
+            )
+        step = state_dict["last_epoch"]
+        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+            raise ValueError(f"A saved step must be an int >= 0. Received: last_epoch={step!r}.")
+        return int(step)
+
+    def _resume(self, state_dict: Mapping[str, Any], step: int) -> None:
+        self.last_epoch = step
+        self._step_count = int(state_dict.get("_step_count", self._step_count))
+        self._updated = False
+        self._apply()
+
+    # -- the optimizer's updates (on_skip="hold") -------------------------------------
+    def _on_update(self, optimizer: Optimizer) -> None:
+        # A fused optimizer under GradScaler runs its step and skips inside the kernel:
+        # GradScaler has set `optimizer.found_inf` for the duration of the call.
+        found_inf = getattr(optimizer, "found_inf", None)
+        if isinstance(found_inf, torch.Tensor) and bool(found_inf.item()):
+            return
+        self._updated = True
+
+
+class ScheduleLR(_GroupScheduler):
     r"""A PyTorch learning-rate scheduler whose rates are lrkit schedules of the step.
 
     Construction sets every parameter group's ``lr`` to the rate of step 0. Each
@@ -116,72 +288,24 @@ class ScheduleLR(LRScheduler):
                 "Argument `optimizer` must be a torch.optim.Optimizer. "
                 f"Received: optimizer of type {type(optimizer).__name__}."
             )
-        self.schedules: tuple[Any, ...] = _schedules(schedule, len(optimizer.param_groups))
-        self.mode = _choice("mode", mode, MODES)
-        self.on_skip = _choice("on_skip", on_skip, ON_SKIP)
-        if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral):
-            raise TypeError(
-                f"Argument `last_epoch` must be an int. Received: last_epoch={last_epoch!r}."
-            )
-        if last_epoch < -1:
-            raise ValueError(
-                f"Argument `last_epoch` must be >= -1. Received: last_epoch={last_epoch!r}."
-            )
-        self._updated = False
-        self._initializing = True
-        if self.on_skip == "hold":
-            handle = optimizer.register_step_post_hook(_post_hook(self))
-            weakref.finalize(self, handle.remove)
-        try:
-            super().__init__(optimizer, int(last_epoch))
-        finally:
-            self._initializing = False
+        self._set(_schedules(schedule, len(optimizer.param_groups)), _choice("mode", mode, MODES))
+        self._start(optimizer, on_skip, last_epoch)
+
+    def _set(self, schedules: tuple[Any, ...], mode: str) -> None:
+        self.schedules: tuple[Any, ...] = schedules
+        self.mode = mode
+        relative = mode == "relative"
+        self._set_targets(
+            tuple(_Target(i, "lr", None, s, relative) for i, s in enumerate(schedules))
+        )
+
+    def _bases(self) -> list[Any]:
+        return list(self.base_lrs)
 
     # -- the rates -------------------------------------------------------------------
     def get_lr(self) -> list[Any]:
         """The rate of each parameter group at step ``last_epoch`` (a pure function)."""
-        groups = len(self.optimizer.param_groups)
-        if groups != len(self.schedules):
-            raise ValueError(
-                f"The optimizer has {groups} parameter groups, but this scheduler was built "
-                f"for {len(self.schedules)}: build a new ScheduleLR after add_param_group()."
-            )
-        step = self.last_epoch if self.last_epoch > 0 else 0  # (max() costs a call)
-        rates = [_rate(s, step) for s in self.schedules]
-        if self.mode == "relative":
-            return [base * r for base, r in zip(self.base_lrs, rates, strict=True)]
-        return rates
-
-    def step(self, epoch: int | None = None) -> None:
-        """Moves to the next step (or to step ``epoch``) and sets its rates.
-
-        Call it once per training step, after ``optimizer.step()`` (or
-        ``scaler.step(optimizer)``). ``step(k)`` jumps to step ``k`` exactly (the
-        schedule is a closed form; no deprecation warning).
-        """
-        self._step_count = getattr(self, "_step_count", 0) + 1
-        if epoch is not None:
-            if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral):
-                raise TypeError(f"A step must be an int. Received: epoch={epoch!r}.")
-            if epoch < 0:
-                raise ValueError(f"A step must be >= 0. Received: epoch={epoch!r}.")
-            self.last_epoch = int(epoch)
-        elif self._initializing or self.on_skip == "advance" or self._updated:
-            self.last_epoch += 1
-        self._updated = False
-        self._apply()
-
-    def _apply(self) -> None:
-        values = self.get_lr()
-        groups = self.optimizer.param_groups
-        for group, lr in zip(groups, values, strict=True):
-            if isinstance(group["lr"], torch.Tensor):
-                group["lr"].fill_(lr)
-            else:
-                group["lr"] = lr
-        self._last_lr = [
-            g["lr"].clone() if isinstance(g["lr"], torch.Tensor) else g["lr"] for g in groups
-        ]
+        return self._values()
 
     # -- state -------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -204,19 +328,7 @@ class ScheduleLR(LRScheduler):
         (as PyTorch's schedulers restore their hyperparameters); to keep the new one,
         drop ``"schedules"`` from the dict first.
         """
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(
-                "Argument `state_dict` must be a dict from ScheduleLR.state_dict(). "
-                f"Received: {type(state_dict).__name__}."
-            )
-        if "last_epoch" not in state_dict:
-            raise ValueError(
-                "Argument `state_dict` has no 'last_epoch'. "
-                f"Received keys: {sorted(map(str, state_dict))}."
-            )
-        step = state_dict["last_epoch"]
-        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
-            raise ValueError(f"A saved step must be an int >= 0. Received: last_epoch={step!r}.")
+        step = self._saved_step(state_dict)
         schedules = list(self.schedules)
         saved = state_dict.get("schedules")
         if saved is not None:
@@ -234,22 +346,178 @@ class ScheduleLR(LRScheduler):
             raise ValueError(
                 f"The state holds {len(base_lrs)} base_lrs for {len(schedules)} parameter groups."
             )
-        self.schedules = tuple(schedules)
-        self.mode = mode
+        self._set(tuple(schedules), mode)
         self.base_lrs = base_lrs
-        self.last_epoch = int(step)
-        self._step_count = int(state_dict.get("_step_count", self._step_count))
-        self._updated = False
-        self._apply()
+        self._resume(state_dict, step)
 
-    # -- the optimizer's updates (on_skip="hold") -------------------------------------
-    def _on_update(self, optimizer: Optimizer) -> None:
-        # A fused optimizer under GradScaler runs its step and skips inside the kernel:
-        # GradScaler has set `optimizer.found_inf` for the duration of the call.
-        found_inf = getattr(optimizer, "found_inf", None)
-        if isinstance(found_inf, torch.Tensor) and bool(found_inf.item()):
-            return
-        self._updated = True
+
+class ScheduleParams(_GroupScheduler):
+    r"""A PyTorch scheduler for any parameter-group hyperparameter: each an lrkit schedule.
+
+    ``ScheduleParams(optimizer, {"lr": s, "momentum": m, "weight_decay": w,
+    "betas": (b1, None)})`` sets, at every step :math:`t`,
+
+    .. math::
+
+        g[k] = s_k(t) \quad\text{(absolute)} \qquad\text{or}\qquad
+        g[k] = g_0[k]\, s_k(t) \quad\text{(relative)}
+
+    for every parameter group :math:`g` and scheduled key :math:`k`, :math:`g_0[k]`
+    being the group's value at construction (kept in the group as
+    ``"initial_<key>"``, as PyTorch keeps ``"initial_lr"``). It is a
+    ``torch.optim.lr_scheduler.LRScheduler`` that works as :class:`ScheduleLR` (the
+    ``lr``-only case of the same mechanism): construction sets the values of step 0,
+    each :meth:`step` after ``optimizer.step()`` moves to the next step, ``step(k)``
+    jumps to step ``k``, ``on_skip`` counts AMP-skipped steps the same way, and
+    :func:`lightning_config` takes the same dict.
+
+    Args:
+        optimizer: a ``torch.optim.Optimizer``.
+        params: a dict from parameter-group keys (str) to what schedules them, for
+            every group; or a list (or tuple) of such dicts, one per parameter group
+            (``None`` or ``{}`` leaves a group alone). A key's value is an lrkit
+            schedule (or any callable of an ``int`` step returning a number); for a
+            tuple-valued key such as Adam's ``betas``, a tuple of the same length of
+            schedules or ``None`` (``None`` leaves that element alone). Every key must
+            be one the group has, holding a number or a tensor (or a tuple of them).
+        mode: ``"absolute"`` (default) or ``"relative"`` (the schedule multiplies the
+            group's initial value, elementwise for a tuple), for every key; or a dict
+            from keys to modes (a key not in it is ``"absolute"``).
+        on_skip: ``"advance"`` or ``"hold"``, as :class:`ScheduleLR`'s.
+        last_epoch: as ``LRScheduler``'s: ``-1`` starts at step 0; ``k >= 0``
+            resumes at step ``k + 1`` (the groups need their ``"initial_<key>"``).
+            Prefer :meth:`load_state_dict`.
+
+    Attributes:
+        last_epoch: the step whose values the optimizer now holds.
+        params: the scheduled keys of each parameter group: a tuple of dicts, one per
+            group, from keys to schedules (a tuple of schedules or ``None`` for a tuple-
+            valued key).
+        modes: the mode of each scheduled key (a dict).
+
+    ``state_dict()`` holds the step (``last_epoch``, ``_step_count``, ``base_lrs``,
+    ``_last_lr``), ``modes``, ``base_values`` (each scheduled value's initial value)
+    and ``params``: one ``[group, key, element, schedule]`` entry per scheduled value
+    (``element`` -1 for the value itself; the schedule in :func:`lrkit.serialize`'s
+    form, ``None`` for a callable that is not a serializable lrkit schedule): plain
+    values, so ``torch.load(..., weights_only=True)`` reads it. :meth:`load_state_dict`
+    restores the step, the saved schedules, modes and initial values, then sets every
+    value of that step, whichever of the optimizer and the scheduler is loaded first.
+
+    >>> import torch, lrkit
+    >>> opt = torch.optim.AdamW(torch.nn.Linear(2, 1).parameters(), lr=1.0)
+    >>> one_cycle = lrkit.OneCycle(0.01, total_steps=100)
+    >>> sched = ScheduleParams(opt, {
+    ...     "lr": one_cycle,
+    ...     "betas": (one_cycle.momentum(0.85, 0.95), None),
+    ...     "weight_decay": lrkit.Linear(0.0, 0.1, 100),
+    ... })
+    >>> sched.step(29)                   # the peak
+    >>> g = opt.param_groups[0]
+    >>> g["lr"], g["betas"], round(g["weight_decay"], 12)
+    (0.01, (0.85, 0.999), 0.029)
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        params: Any,
+        *,
+        mode: str | Mapping[str, str] = "absolute",
+        on_skip: str = "advance",
+        last_epoch: int = -1,
+    ) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(
+                "Argument `optimizer` must be a torch.optim.Optimizer. "
+                f"Received: optimizer of type {type(optimizer).__name__}."
+            )
+        per_group, shared = _group_specs(params, optimizer)
+        keys = {k for spec in per_group for k in spec}
+        self.modes: dict[str, str] = _modes(mode, keys)
+        self._set_targets(_param_targets(optimizer, per_group, self.modes, shared))
+        self.params: tuple[dict[str, Any], ...] = _params_of(self._targets, optimizer)
+        fresh = int(last_epoch) == -1 if isinstance(last_epoch, numbers.Integral) else True
+        self.base_values: list[Any] = _initial_values(optimizer, self._targets, fresh)
+        self._start(optimizer, on_skip, last_epoch)
+
+    def _bases(self) -> list[Any]:
+        return self.base_values
+
+    def get_lr(self) -> list[Any]:
+        """The ``lr`` of each parameter group at step ``last_epoch``: its schedule's
+        value where ``lr`` is scheduled, the group's current ``lr`` elsewhere."""
+        lrs = [g["lr"] for g in self.optimizer.param_groups]
+        for t, value in zip(self._targets, self._values(), strict=True):
+            if t.key == "lr":
+                lrs[t.group] = value
+        return lrs
+
+    def get_last_values(self) -> list[dict[str, Any]]:
+        """The scheduled keys' values in each parameter group, as the optimizer holds them.
+
+        A list of dicts, one per group, from each scheduled key to its value (the
+        whole tuple for a tuple-valued key).
+        """
+        groups = self.optimizer.param_groups
+        out: list[dict[str, Any]] = [{} for _ in groups]
+        for t in self._targets:
+            out[t.group][t.key] = groups[t.group][t.key]
+        return out
+
+    # -- state -------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """The step, the modes, the initial values and each schedule (plain values only)."""
+        return {
+            "last_epoch": self.last_epoch,
+            "_step_count": self._step_count,
+            "base_lrs": list(self.base_lrs),
+            "_last_lr": list(self._last_lr),
+            "modes": dict(self.modes),
+            "base_values": list(self.base_values),
+            "params": [
+                [t.group, t.key, -1 if t.element is None else t.element, _serialized(t.schedule)]
+                for t in self._targets
+            ],
+        }
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restores the step (and the saved schedules, modes and initial values), then
+        sets every scheduled value of that step.
+
+        The saved entries must name the same values (groups, keys, elements) this
+        scheduler schedules. A saved schedule replaces the one given to the
+        constructor; to keep the new ones, drop ``"params"`` from the dict first.
+        """
+        step = self._saved_step(state_dict)
+        targets = list(self._targets)
+        saved = state_dict.get("params")
+        if saved is not None:
+            shape = [[t.group, t.key, -1 if t.element is None else t.element] for t in targets]
+            if [list(e[:3]) for e in saved] != shape:
+                raise ValueError(
+                    "The state schedules other values than this scheduler: saved "
+                    f"{[list(e[:3]) for e in saved]}, here {shape} "
+                    "(entries [group, key, element])."
+                )
+            targets = [
+                t if e[3] is None else t._replace(schedule=deserialize(e[3]))
+                for t, e in zip(targets, saved, strict=True)
+            ]
+        modes = dict(state_dict.get("modes", self.modes))
+        _modes(modes, set(self.modes))
+        bases = list(state_dict.get("base_values", self.base_values))
+        if len(bases) != len(targets):
+            raise ValueError(
+                f"The state holds {len(bases)} base_values for {len(targets)} scheduled values."
+            )
+        self._set_targets(tuple(t._replace(relative=modes[t.key] == "relative") for t in targets))
+        self.modes = modes
+        self.base_values = bases
+        self.params = _params_of(self._targets, self.optimizer)
+        if "base_lrs" in state_dict:
+            self.base_lrs = list(state_dict["base_lrs"])
+        self._resume(state_dict, step)
 
 
 def lightning_config(
@@ -261,7 +529,8 @@ def lightning_config(
     schedule, **kwargs), "interval": "step", "frequency": 1}}``: Lightning then steps
     the scheduler after every optimizer step (its default interval, ``"epoch"``,
     would step it once an epoch) and saves and restores its ``state_dict`` in
-    checkpoints.
+    checkpoints. A dict of parameter-group keys (or a list of such dicts, one per
+    group) instead of a schedule makes the scheduler a :class:`ScheduleParams`.
 
     >>> import torch, lrkit
     >>> opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=1.0)
@@ -269,8 +538,14 @@ def lightning_config(
     >>> cfg["lr_scheduler"]["interval"], type(cfg["lr_scheduler"]["scheduler"]).__name__
     ('step', 'ScheduleLR')
     """
+    params = isinstance(schedule, Mapping) or (
+        isinstance(schedule, (list, tuple))
+        and bool(schedule)
+        and all(s is None or isinstance(s, Mapping) for s in schedule)
+    )
+    made = (ScheduleParams if params else ScheduleLR)(optimizer, schedule, **kwargs)
     scheduler: dict[str, Any] = {
-        "scheduler": ScheduleLR(optimizer, schedule, **kwargs),
+        "scheduler": made,
         "interval": "step",
         "frequency": 1,
     }
@@ -279,7 +554,7 @@ def lightning_config(
     return {"optimizer": optimizer, "lr_scheduler": scheduler}
 
 
-def _post_hook(scheduler: ScheduleLR) -> Any:
+def _post_hook(scheduler: _GroupScheduler) -> Any:
     ref = weakref.ref(scheduler)  # the optimizer must not keep the scheduler alive
 
     def hook(optimizer: Optimizer, args: Any, kwargs: Any) -> None:
@@ -316,8 +591,10 @@ def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
     return str(value)
 
 
-def _rate(schedule: Any, step: int) -> float:
-    value = schedule(step)
+def _rate(schedule: Any, step: int, key: str = "lr", value: Any = None) -> float:
+    """``schedule(step)`` (or its ``value`` there) as a finite float, or a clear error."""
+    if value is None:
+        value = schedule(step)
     if type(value) is float and value - value == 0.0:  # finite: what lrkit's schedules give
         return value
     if not isinstance(value, float):
@@ -329,7 +606,8 @@ def _rate(schedule: Any, step: int) -> float:
                 f"{type(value).__name__} at step {step}."
             ) from None
     if not math.isfinite(value):
-        raise ValueError(f"{schedule!r} returned {value} at step {step}: not a learning rate.")
+        what = "a learning rate" if key == "lr" else f"a value for {key!r}"
+        raise ValueError(f"{schedule!r} returned {value} at step {step}: not {what}.")
     return value
 
 
@@ -340,6 +618,144 @@ def _serialized(schedule: Any) -> dict[str, Any] | None:
         return serialize(schedule)
     except (ValueError, TypeError, NotImplementedError):
         return None
+
+
+# -- ScheduleParams' arguments -------------------------------------------------------------
+
+
+def _group_specs(params: Any, optimizer: Optimizer) -> tuple[list[dict[str, Any]], bool]:
+    """One dict per parameter group, and whether one dict was given for all."""
+    groups = len(optimizer.param_groups)
+    if isinstance(params, Mapping):
+        return [dict(params) for _ in range(groups)], True
+    if isinstance(params, (list, tuple)) and all(
+        p is None or isinstance(p, Mapping) for p in params
+    ):
+        if len(params) != groups:
+            raise ValueError(
+                f"Argument `params` holds {len(params)} dicts; the optimizer has {groups} "
+                f"parameter groups (give one dict for all, or one per group). "
+                f"Received: params={params!r}."
+            )
+        return [{} if p is None else dict(p) for p in params], False
+    raise TypeError(
+        "Argument `params` must be a dict from parameter-group keys to schedules, or a "
+        f"list of such dicts, one per parameter group. Received: params={params!r}."
+    )
+
+
+def _modes(mode: Any, keys: set[str]) -> dict[str, str]:
+    if isinstance(mode, Mapping):
+        unknown = sorted(map(str, set(mode) - keys))
+        if unknown:
+            raise ValueError(
+                f"Argument `mode` names keys that are not scheduled: {unknown}. "
+                f"Received: mode={dict(mode)!r}."
+            )
+        for k, m in mode.items():
+            _choice(f"mode[{k!r}]", m, MODES)
+        return {k: str(mode.get(k, "absolute")) for k in sorted(keys)}
+    return {k: _choice("mode", mode, MODES) for k in sorted(keys)}
+
+
+def _is_value(value: Any) -> bool:
+    if isinstance(value, torch.Tensor):
+        return value.numel() == 1 and value.is_floating_point()
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _param_targets(
+    optimizer: Optimizer, per_group: list[dict[str, Any]], modes: dict[str, str], shared: bool
+) -> tuple[_Target, ...]:
+    targets: list[_Target] = []
+    for g, (group, spec) in enumerate(zip(optimizer.param_groups, per_group, strict=True)):
+        where = "params" if shared else f"params[{g}]"
+        for key, what in spec.items():
+            if not isinstance(key, str):
+                raise TypeError(
+                    f"Argument `{where}` must have str keys (parameter-group keys). "
+                    f"Received: key {key!r}."
+                )
+            name = f"{where}[{key!r}]"
+            if key not in group:
+                raise ValueError(
+                    f"Argument `{name}` names the key {key!r}, which parameter group {g} "
+                    f"of the optimizer ({type(optimizer).__name__}) does not have. The "
+                    f"group's keys: {sorted(k for k in group if k != 'params')}."
+                )
+            value = group[key]
+            relative = modes[key] == "relative"
+            if isinstance(what, (tuple, list)):
+                if not isinstance(value, (tuple, list)):
+                    raise TypeError(
+                        f"Argument `{name}` is a tuple, but parameter group {g}'s {key!r} "
+                        f"is not: give a schedule. Received: {name}={what!r}."
+                    )
+                if len(what) != len(value):
+                    raise ValueError(
+                        f"Argument `{name}` must hold {len(value)} entries, one per element "
+                        f"of parameter group {g}'s {key!r} (None leaves an element alone). "
+                        f"Received: {name}={what!r}."
+                    )
+                for i, s in enumerate(what):
+                    if s is None:
+                        continue
+                    if not _is_value(value[i]):
+                        raise TypeError(
+                            f"Argument `{name}` schedules element {i} of parameter group "
+                            f"{g}'s {key!r}, which is not a number: {value[i]!r}."
+                        )
+                    targets.append(_Target(g, key, i, _one(f"{name}[{i}]", s), relative))
+                continue
+            if isinstance(value, (tuple, list)):
+                raise TypeError(
+                    f"Parameter group {g}'s {key!r} is a tuple of {len(value)} values: "
+                    f"argument `{name}` must be a tuple of as many schedules (None leaves an "
+                    f"element alone). Received: {name}={what!r}."
+                )
+            if not _is_value(value):
+                raise TypeError(
+                    f"Argument `{name}` schedules parameter group {g}'s {key!r}, which is "
+                    f"not a number: {value!r}."
+                )
+            targets.append(_Target(g, key, None, _one(name, what), relative))
+    return tuple(targets)
+
+
+def _initial_values(optimizer: Optimizer, targets: tuple[_Target, ...], fresh: bool) -> list[Any]:
+    groups = optimizer.param_groups
+    out: list[Any] = []
+    for t in targets:
+        group, initial = groups[t.group], f"initial_{t.key}"
+        if fresh:
+            value = group[t.key]
+            if isinstance(value, torch.Tensor):
+                value = value.clone()
+            elif isinstance(value, (tuple, list)):
+                value = tuple(v.clone() if isinstance(v, torch.Tensor) else v for v in value)
+            group.setdefault(initial, value)
+        elif initial not in group:
+            raise KeyError(
+                f"Parameter group {t.group} has no {initial!r}, which resuming with "
+                "last_epoch >= 0 needs: load the optimizer's state first, or use "
+                "load_state_dict()."
+            )
+        base = group[initial]
+        out.append(base if t.element is None else base[t.element])
+    return out
+
+
+def _params_of(targets: tuple[_Target, ...], optimizer: Optimizer) -> tuple[dict[str, Any], ...]:
+    groups = optimizer.param_groups
+    out: list[dict[str, Any]] = [{} for _ in groups]
+    for t in targets:
+        if t.element is None:
+            out[t.group][t.key] = t.schedule
+        else:
+            items = list(out[t.group].get(t.key, (None,) * len(groups[t.group][t.key])))
+            items[t.element] = t.schedule
+            out[t.group][t.key] = tuple(items)
+    return tuple(out)
 
 
 #: how the ranks of a distributed run agree on a metric before a plateau decides

@@ -57,6 +57,7 @@ __all__ = [
     "KerasSchedule",  # defined on first use: it subclasses a Keras class
     "PlateauCallback",  # (as KerasSchedule)
     "PlateauSchedule",  # (as KerasSchedule)
+    "ScheduleParams",  # (as KerasSchedule)
     "custom_objects",
     "from_keras",
     "read_keras_file",
@@ -84,6 +85,10 @@ def __getattr__(name: str) -> Any:
         from lrkit.keras.plateau import _classes
 
         return _classes()[name]
+    if name == "ScheduleParams":  # (imports Keras)
+        from lrkit.keras.params import ScheduleParams
+
+        return ScheduleParams
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

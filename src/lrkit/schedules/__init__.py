@@ -10,6 +10,7 @@ from lrkit.schedules.exponential import ExponentialDecay
 from lrkit.schedules.inverse_sqrt import InverseSqrt
 from lrkit.schedules.inverse_time import InverseTimeDecay
 from lrkit.schedules.linear import Linear, PiecewiseLinear, Polynomial
+from lrkit.schedules.momentum import CyclicalMomentum
 from lrkit.schedules.one_cycle import OneCycle
 from lrkit.schedules.piecewise import PiecewiseConstantDecay
 from lrkit.schedules.poly_cycles import PolyCycles
@@ -26,6 +27,7 @@ __all__ = [
     "CosineDecay",
     "CosineDecayRestarts",
     "Cyclic",
+    "CyclicalMomentum",
     "ExponentialDecay",
     "InverseSqrt",
     "InverseTimeDecay",

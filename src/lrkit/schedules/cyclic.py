@@ -95,17 +95,52 @@ class Cyclic(LearningRateSchedule):
     def _horizon(self) -> int | float | None:
         return 2 * (self._up + self._down)  # two cycles
 
+    def momentum(self, base_momentum: float = 0.8, max_momentum: float = 0.9) -> Any:
+        r"""The momentum that ``CyclicLR(cycle_momentum=True)`` applies beside this rate.
+
+        A :class:`~lrkit.CyclicalMomentum`,
+        :math:`\mu(t) = \mu_m - (\mu_m - \mu_b)\, s(r)\, a(t)`: the same wave and
+        amplitude as the rate, inverted, so the momentum is ``max_momentum`` where the
+        rate is at its base and falls toward ``base_momentum`` as the rate rises.
+        Apply it to ``momentum`` (SGD, RMSprop) or to ``betas[0]`` (Adam and its kin),
+        e.g. with :class:`lrkit.torch.ScheduleParams`.
+
+        Args:
+            base_momentum: float, finite (:math:`\mu_b`): at the rate's peaks.
+            max_momentum: float, finite (:math:`\mu_m`): at the rate's troughs.
+
+        >>> m = Cyclic(0.1, 1.0, step_size_up=4).momentum(0.8, 0.9)
+        >>> [round(m(t), 12) for t in (0, 2, 4, 8)]
+        [0.9, 0.85, 0.8, 0.9]
+        """
+        from lrkit.schedules.momentum import CyclicalMomentum
+
+        return CyclicalMomentum(self, base_momentum, max_momentum)
+
+    def _momentum_formula(self, base_momentum: float, max_momentum: float) -> Any:
+        span = float(max_momentum) - float(base_momentum)
+        top = float(max_momentum)
+
+        def momentum(xp: Any, step: Any) -> Any:
+            return top - span * self._wave(xp, step)
+
+        return momentum
+
     def _compute(self, xp: Any, step: Any) -> Any:
+        span = float(self.max_learning_rate) - float(self.base_learning_rate)
+        return float(self.base_learning_rate) + span * self._wave(xp, step)
+
+    def _wave(self, xp: Any, step: Any) -> Any:
+        r""":math:`s(r)\, a(t)`, from 0 at the base rate to 1 at the peak."""
         up, down = self._up, self._down
         q, r = split(xp, step, up + down)
         rising = xp.to_float(r) / up
         # a zero-length way down is never taken; `or 1` keeps its division finite
         falling = xp.to_float(up + down - r) / (down or 1)
         scale = xp.where(r <= up, rising, falling)
-        span = float(self.max_learning_rate) - float(self.base_learning_rate)
         if self.mode == "triangular2":
             scale = scale * xp.pow(0.5, xp.to_float(q))
         elif self.mode == "exp_range":
             # exp(t ln g), not g**t: g rounded to float32 would be off by t ulps
             scale = scale * xp.exp(xp.to_float(step) * math.log(self.gamma))
-        return float(self.base_learning_rate) + span * scale
+        return scale

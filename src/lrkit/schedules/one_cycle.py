@@ -144,6 +144,7 @@ class OneCycle(LearningRateSchedule):
         ys.append(minimum)
         self._points = tuple(zip(xs, ys, strict=True))
         self._knots = Knots(xs, ys, cosine=self.anneal_strategy == "cos")
+        self._peak_index = 1 if peak > 0 else 0  # the point of the peak rate
         self._freeze()
 
     def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
@@ -163,6 +164,35 @@ class OneCycle(LearningRateSchedule):
         ((0, 0.1), (29, 1.0), (99, 0.01))
         """
         return self._points
+
+    def momentum(self, base_momentum: float = 0.85, max_momentum: float = 0.95) -> Any:
+        r"""The momentum that ``OneCycleLR(cycle_momentum=True)`` applies beside this rate.
+
+        A :class:`~lrkit.CyclicalMomentum`: through the same steps as :attr:`points`,
+        annealed the same way, the momentum is ``base_momentum`` where the rate peaks
+        and ``max_momentum`` at every other point (it falls while the rate rises, and
+        rises while it falls). Apply it to ``momentum`` (SGD, RMSprop) or to
+        ``betas[0]`` (Adam and its kin), e.g. with :class:`lrkit.torch.ScheduleParams`.
+
+        Args:
+            base_momentum: float, finite: the momentum at the peak rate.
+            max_momentum: float, finite: the momentum at the other points.
+
+        >>> s = OneCycle(1.0, total_steps=11, pct_start=0.5, anneal_strategy="linear")
+        >>> m = s.momentum(0.85, 0.95)
+        >>> m(0), m(4.5), m(10), m(20)
+        (0.95, 0.85, 0.95, 0.95)
+        """
+        from lrkit.schedules.momentum import CyclicalMomentum
+
+        return CyclicalMomentum(self, base_momentum, max_momentum)
+
+    def _momentum_formula(self, base_momentum: float, max_momentum: float) -> Any:
+        ys = [
+            base_momentum if k == self._peak_index else max_momentum
+            for k in range(len(self._points))
+        ]
+        return Knots([x for x, _ in self._points], ys, cosine=self.anneal_strategy == "cos")
 
     def _compute(self, xp: Any, step: Any) -> Any:
         return self._knots(xp, step)
