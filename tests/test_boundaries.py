@@ -177,6 +177,15 @@ CASES = [
         flat=True,
     ),
     Case(
+        # the momentum of a one-cycle turns where its rate does
+        C.OneCycle(1.0, 100, pct_start=0.3).momentum(0.85, 0.95),
+        200,
+        [(29, "peak"), (99, "decay end")],
+        99,
+        scan=(0, 120),
+        flat=True,
+    ),
+    Case(
         C.PolyCycles(1.0, 100, power=2.0, k_decay=0.5, cycle_limit=2, warmup_steps=10),
         500,
         [(10, "warmup end"), (100, "restart"), (200, "decay end")],

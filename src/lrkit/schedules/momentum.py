@@ -73,5 +73,12 @@ class CyclicalMomentum(LearningRateSchedule):
         )
         self._freeze()
 
+    def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
+        """The rate schedule's: the momentum turns where the rate does."""
+        return list(self.schedule._boundaries(last_step))
+
+    def _horizon(self) -> int | float | None:
+        return self.schedule._horizon()
+
     def _compute(self, xp: Any, step: Any) -> Any:
         return self._inner(xp, step)
