@@ -90,7 +90,10 @@ class LearningRateSchedule:
         object.__setattr__(self, "_recorded", True)
         try:
             call, formula = straight_call(
-                self._compute, self._call_other, functools.partial(_overflow, self)
+                self._compute,
+                self._call_other,
+                functools.partial(_overflow, self),
+                type(self).__name__,
             )
         except Untraceable:
             return float(self._compute(SCALAR, step))
