@@ -84,6 +84,9 @@ class ArrayOps:
         #: the step as prepared: never negative (checked on NumPy, clamped elsewhere)
         self.step: Any = None
         self._lax: Any = None
+        #: NumPy remainders by a positive integer ``b`` (``0 <= r < b``), by id: the
+        #: bound ``pow_ratio`` would otherwise find with a pass over ``r``
+        self._below: dict[int, tuple[Any, int]] = {}
         if array_api_compat.is_jax_array(step) and xp.isdtype(dtype, "integral"):
             from jax import lax
 
@@ -109,7 +112,20 @@ class ArrayOps:
     def remainder(self, a: Any, b: Any) -> Any:
         if self._truncates(a, b):
             return self._lax.rem(a, self.xp.asarray(b, dtype=a.dtype))
-        return self.xp.remainder(a, b)
+        return self._bounded(self.xp.remainder(a, b), b)
+
+    def _bounded(self, r: Any, b: Any) -> Any:
+        """``r``, a remainder by ``b``, remembered as below ``b`` (NumPy, integers)."""
+        if self.concrete and type(b) is int and b > 0 and self.xp.isdtype(r.dtype, "integral"):
+            import weakref
+
+            self._below[id(r)] = (weakref.ref(r), b)
+        return r
+
+    def _bound(self, k: Any) -> int | None:
+        """The bound remembered for ``k`` by :meth:`_bounded`, if ``k`` is that array."""
+        entry = self._below.get(id(k))
+        return entry[1] if entry is not None and entry[0]() is k else None
 
     def prepare(self, step: Any) -> Any:
         """The step in the dtype it is computed in."""
@@ -123,7 +139,8 @@ class ArrayOps:
         if self._truncates(a, b):
             return self.floor_divide(a, b), self.remainder(a, b)
         if self._divmod is not None:
-            return self._divmod(a, b)  # type: ignore[no-any-return]
+            q, r = self._divmod(a, b)
+            return q, self._bounded(r, b)
         return self.xp.floor_divide(a, b), self.xp.remainder(a, b)
 
     # -- conversions ------------------------------------------------------------
@@ -192,7 +209,8 @@ class ArrayOps:
         """
         xp = self.xp
         if self.concrete and isinstance(base, float) and xp.isdtype(k.dtype, "integral") and k.size:
-            low, size = int(xp.min(k)), int(xp.max(k)) + 1
+            below = self._bound(k)  # (a remainder: 0 <= k < below, no pass to find it)
+            low, size = (0, below) if below is not None else (int(xp.min(k)), int(xp.max(k)) + 1)
             if low >= 0 and size <= k.size // 8:
                 table = xp.arange(size, dtype=k.dtype, device=self.device)
                 table = self.pow(base, table if scale == 1 else self._float(table) / scale)
