@@ -765,6 +765,7 @@ def straight_call(
     (e.g. ``"<lrkit ExponentialDecay>"``) in tracebacks and by :func:`inspect.getsource`.
     """
     rec, finite, lines, result = _record(compute)
+    name = name if name.isidentifier() else "formula"  # (it is written into the text)
     k = rec.constant
     is_int, zero = f"{k(type)}(step) is {k(int)}", k(0)
     caught = [
