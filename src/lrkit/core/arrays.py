@@ -119,7 +119,10 @@ class ArrayOps:
         if self.concrete and type(b) is int and b > 0 and self.xp.isdtype(r.dtype, "integral"):
             import weakref
 
-            self._below[id(r)] = (weakref.ref(r), b)
+            try:
+                self._below[id(r)] = (weakref.ref(r), b)
+            except TypeError:  # a NumPy scalar (of a 0-d step): nothing to look up
+                pass
         return r
 
     def _bound(self, k: Any) -> int | None:
