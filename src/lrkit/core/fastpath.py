@@ -1,7 +1,7 @@
 """Straight-line Python functions of the step, derived from each schedule's formula.
 
 A schedule's formula is written once, as ``_compute(xp, step)`` (see
-:mod:`lrkit.core.namespace`). Run with :data:`~lrkit.core.namespace.SCALAR` on a Python
+:mod:`lrkit.core.ops`). Run with :data:`~lrkit.core.scalar.SCALAR` on a Python
 number, every operation costs an attribute read and a call, and every helper method
 of the formula one more call: two to four times the cost of the formula written by
 hand.
@@ -23,7 +23,10 @@ The function's text is made of variable names, operators and the structural
 integers of an ``if``/``elif`` chain, and nothing else: every constant (a number of
 the config, a table, a function, a foreign schedule) is handed to it as a closure
 variable, never written as text. So no value of a config ever becomes program text,
-and schedules of one structure share one compiled text.
+and schedules of one structure share one compiled text. The text is registered in
+:mod:`linecache` under ``"<lrkit ClassName>"``, its names taken from the schedule's
+attributes and from what computed each value, so that a traceback, a debugger or
+:func:`inspect.getsource` shows readable source for every frame.
 
 Whatever the recording cannot follow (a Python ``if`` on the step, ``float(step)``,
 ``math.*`` called on it, ...) raises :class:`Untraceable`, and the schedule keeps the
