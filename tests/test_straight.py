@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import lrkit
 import lrkit.model_garden
+from conftest import require
 from lrkit.core import fastpath as straight
 from lrkit.core.fastpath import Untraceable, straight_line
 from lrkit.core.namespace import SCALAR
@@ -237,7 +238,7 @@ class Doubling(lrkit.LearningRateSchedule):
         self.rate = rate
 
     def _compute(self, xp, step):
-        return self.rate * xp.pow(2.0, xp.to_float(xp.floor_divide(step, 10)))
+        return self.rate * xp.pow(2.0, xp.astype(xp.floor_divide(step, 10), xp.float_dtype))
 
 
 def test_foreign_schedules_inside_a_composition_are_called_live():
@@ -282,7 +283,11 @@ def structural(text: str) -> bool:
     other than a closure variable's."""
     import ast
 
-    for node in ast.walk(ast.parse(text)):
+    tree = ast.parse(text)
+    make = tree.body[0]
+    assert isinstance(make, ast.FunctionDef) and make.name == "_make"
+    closure = {a.arg for a in make.args.args}  # every constant is one of these
+    for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and not (
             (type(node.value) is int and 0 <= node.value <= straight.MAX_BRANCHES)
             or node.value is None  # raise ... from None
@@ -302,8 +307,7 @@ def structural(text: str) -> bool:
         ):
             return False
         if isinstance(node, ast.Call) and not (
-            isinstance(node.func, ast.Name)
-            and (node.func.id.startswith("_k") or node.func.id in ("_other", "_overflow"))
+            isinstance(node.func, ast.Name) and node.func.id in closure
         ):
             return False
     return True
@@ -313,7 +317,9 @@ def test_the_text_holds_no_value_of_the_config():
     texts = []
     original = straight._maker.__wrapped__
     try:
-        straight._maker = lambda source: texts.append(source) or original(source)
+        straight._maker = lambda source, name="formula": (
+            texts.append(source) or original(source, name)
+        )
         for spec in SPECS:
             s = parse_spec(spec)
             straight_line(s._compute)
@@ -376,7 +382,9 @@ def recorded_text(compute) -> str:
     texts = []
     original = straight._maker.__wrapped__
     try:
-        straight._maker = lambda source: texts.append(source) or original(source)
+        straight._maker = lambda source, name="formula": (
+            texts.append(source) or original(source, name)
+        )
         straight_line(compute)
     finally:
         straight._maker = straight.functools.lru_cache(maxsize=256)(original)
@@ -415,7 +423,7 @@ def test_inlining_keeps_the_order_of_the_operations():
 def test_float_of_a_python_number_is_left_to_the_operator():
     # float(step) / 3 is step / 3.0: the same conversion, for ints of any size
     def ratio(xp, step):
-        return xp.to_float(step) / 3
+        return xp.astype(step, xp.float_dtype) / 3
 
     f = straight_line(ratio)
     assert float not in [cell.cell_contents for cell in f.__closure__]  # no float() call
@@ -432,7 +440,7 @@ def test_float_of_a_foreign_value_is_kept():
         return np.float32(0.1)  # a foreign schedule's value: not a Python number
 
     def scaled(xp, step):
-        return xp.to_float(xp.opaque(f32, step)) * 3.0
+        return xp.astype(xp.opaque(f32, step), xp.float_dtype) * 3.0
 
     # float(float32(0.1)) * 3.0 in float64, not float32(0.1) * 3.0 in float32
     assert straight_line(scaled)(5) == scaled(SCALAR, 5) == float(np.float32(0.1)) * 3.0
@@ -442,10 +450,10 @@ def test_float_of_a_foreign_value_is_kept():
 @pytest.mark.parametrize("power", [0, 0.0, 0.5, 2, 2.0, 3.5])
 def test_pow_is_an_operator_only_where_it_means_math_pow(power):
     def remaining(xp, step):  # never below 0: written `**`
-        return xp.pow(xp.to_float(xp.maximum(10 - step, 0)) / 10, power)
+        return xp.pow(xp.astype(xp.maximum(10 - step, 0), xp.float_dtype) / 10, power)
 
     def shifted(xp, step):  # below 0 for steps under 5: math.pow's ValueError, not complex
-        return xp.pow(xp.to_float(step) - 5.0, power)
+        return xp.pow(xp.astype(step, xp.float_dtype) - 5.0, power)
 
     def ints(xp, step):  # an int ** an int is exact in Python, math.pow is not: kept
         return xp.pow(xp.maximum(step, 3), 40)
@@ -462,3 +470,76 @@ def test_pow_is_an_operator_only_where_it_means_math_pow(power):
 def math_pow_calls(compute) -> int:
     f = straight_line(compute)
     return [c.cell_contents for c in f.__closure__ or ()].count(SCALAR.pow)
+
+
+def _protocol_members(protocol: type) -> set[str]:
+    names = set(getattr(protocol, "__annotations__", {}))
+    names |= {n for n, v in vars(protocol).items() if callable(v) and not n.startswith("_")}
+    return names
+
+
+def test_every_namespace_has_every_operation_of_the_protocol():
+    np = require("numpy")
+    from lrkit.core.base import _array_step
+    from lrkit.core.fastpath import _Recorder, _Recording
+    from lrkit.core.ops import Ops
+
+    members = _protocol_members(Ops)
+    assert {"searchsorted", "astype", "switch", "take", "float_dtype"} <= members
+    assert not {"search", "to_float", "select", "choose"} & members
+    ops, _ = _array_step(np.arange(3))
+    for namespace in (SCALAR, ops, _Recording(_Recorder())):
+        have = set(dir(type(namespace))) | set(vars(namespace))
+        missing = members - have
+        assert not missing, (type(namespace).__name__, missing)
+    # the Array API's names and keyword
+    assert SCALAR.searchsorted([1, 2, 2, 3], 2, side="right") == 3
+    assert SCALAR.searchsorted([1, 2, 2, 3], 2) == 1
+    assert ops.searchsorted(np.asarray([1, 2, 2, 3]), np.asarray([2]), side="right").tolist() == [3]
+    assert SCALAR.astype(7, SCALAR.float_dtype) == 7.0 and type(SCALAR.astype(7, float)) is float
+    assert ops.astype(np.arange(3), ops.float_dtype).dtype == np.float64
+
+
+def test_a_traceback_through_a_recorded_call_shows_source_for_every_frame():
+    import inspect
+    import linecache
+    import traceback
+
+    s = lrkit.ExponentialDecay(0.1, 10, 1.5)  # grows: overflows float64 at large steps
+    assert s(1) == 0.1 * 1.5**0.1  # (recorded at the first call)
+    with pytest.raises(OverflowError, match="overflows float64") as caught:
+        s(10**6)
+    frames = traceback.extract_tb(caught.value.__traceback__)
+    recorded = [f for f in frames if f.filename.startswith("<lrkit ExponentialDecay")]
+    assert recorded and recorded[-1].name == "call"
+    assert all(f.line for f in frames), [(f.filename, f.lineno) for f in frames]
+    # the formula alone: math.exp's OverflowError raised from a line of the recorded text
+    with pytest.raises(OverflowError) as caught:
+        s._scalar(10**6)
+    last = traceback.extract_tb(caught.value.__traceback__)[-1]
+    assert last.filename == recorded[-1].filename and last.name == "formula"
+    assert "exp(" in last.line and "step" in last.line
+    # the text, as inspect finds it through linecache; variables named for what they hold
+    source = inspect.getsource(s._call)
+    assert source.lstrip().startswith("def call(step):") and "decay_rate" in source
+    assert inspect.getsource(s._scalar).lstrip().startswith("def formula(step):")
+    text = "".join(linecache.getlines(last.filename))
+    assert source in text and "period" in text and "_k0" not in text
+    linecache.checkcache()  # (a text with no file is kept)
+    assert linecache.getlines(last.filename)
+
+
+def test_schedules_of_one_class_and_another_structure_get_their_own_file_name():
+    import inspect
+
+    a = lrkit.PolynomialDecay(0.1, 1000, 0.0)
+    b = lrkit.PolynomialDecay(0.1, 1000, 0.0, cycle=True)
+    a(3), b(3)
+    for s in (a, b):
+        file = inspect.getsourcefile(s._call)
+        assert file is not None and file.startswith("<lrkit PolynomialDecay")
+        # the text found under that name is the one the function was compiled from
+        code = s._call.__code__
+        lines = inspect.getsourcelines(s._call)[0]
+        assert lines[0].lstrip().startswith("def call(step):") and code.co_filename == file
+    assert inspect.getsourcefile(a._call) != inspect.getsourcefile(b._call)

@@ -7,6 +7,7 @@ from typing import Any
 from lrkit.compose._child import child
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule, formula
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 
 
@@ -57,5 +58,5 @@ class Offset(LearningRateSchedule):
         inner, o = horizon_of(self.schedule), self._offset
         return (o + inner) if inner else (past(o) if o else None)
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         return self._inner(xp, xp.since(step, self._offset))

@@ -5,10 +5,14 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
-from lrkit.core.namespace import SCALAR, ArrayOps
+from lrkit.core.ops import Ops
 from lrkit.core.registry import _OWN
+from lrkit.core.scalar import SCALAR
+
+if TYPE_CHECKING:
+    from lrkit.core.arrays import ArrayOps
 
 
 @runtime_checkable
@@ -75,7 +79,7 @@ class LearningRateSchedule:
         return self._call_other(step)
 
     # -- the formula ---------------------------------------------------------------
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         raise NotImplementedError(
             f"Learning rate schedule '{type(self).__name__}' must override `__call__(self, step)`."
         )
@@ -95,7 +99,10 @@ class LearningRateSchedule:
         object.__setattr__(self, "_recorded", True)
         try:
             call, formula = straight_call(
-                self._compute, self._call_other, functools.partial(_overflow, self)
+                self._compute,
+                self._call_other,
+                functools.partial(_overflow, self),
+                type(self).__name__,
             )
         except Untraceable:
             return float(self._compute(SCALAR, step))
@@ -323,7 +330,7 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def evaluate(schedule: Any, xp: Any, step: Any) -> Any:
+def evaluate(schedule: Any, xp: Ops, step: Any) -> Any:
     """``schedule`` at ``step`` inside another schedule's formula.
 
     lrkit's own schedules share the caller's namespace (no re-dispatch, no
@@ -351,11 +358,11 @@ def formula(schedule: Any) -> Any:
     return functools.partial(_opaque, functools.partial(_called, schedule))
 
 
-def _opaque(inner: Any, xp: Any, step: Any) -> Any:
+def _opaque(inner: Any, xp: Ops, step: Any) -> Any:
     return xp.opaque(inner, step)
 
 
-def _called(schedule: Any, xp: Any, step: Any) -> Any:
+def _called(schedule: Any, xp: Ops, step: Any) -> Any:
     return schedule(step)
 
 
@@ -400,6 +407,8 @@ def _scalar_step(step: Any) -> int | float:
 
 def _array_step(step: Any) -> tuple[ArrayOps, Any]:
     import array_api_compat
+
+    from lrkit.core.arrays import ArrayOps  # (here: `import lrkit` does not load it)
 
     try:
         xp = array_api_compat.array_namespace(step)

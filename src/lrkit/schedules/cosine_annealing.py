@@ -6,6 +6,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 from lrkit.schedules._common import cosine_remaining, split
 
@@ -74,10 +75,12 @@ class CosineAnnealing(LearningRateSchedule):
         """Two periods: :math:`4T`."""
         return 4 * self._t
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         t = self._t
         _, r = split(xp, step, 2 * t)  # 0 <= r < 2T
         folded = xp.minimum(r, 2 * t - r)  # the same cosine, on [0, T]
-        shape = cosine_remaining(xp, xp.to_float(t - folded) / t)  # (1 + cos(pi f / T)) / 2
+        shape = cosine_remaining(
+            xp, xp.astype(t - folded, xp.float_dtype) / t
+        )  # (1 + cos(pi f / T)) / 2
         lo, hi = float(self.min_learning_rate), float(self.initial_learning_rate)
         return lo + (hi - lo) * shape

@@ -8,6 +8,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 
 
@@ -98,31 +99,25 @@ class ExponentialDecay(LearningRateSchedule):
         return 10 * self._period  # ten periods of the decay
 
     # the exponent is q + f: q whole periods (an integer for integer steps: `pow`
-    # converts it) and the fraction f of the current period (none with `staircase`).
-    # Each array is rebound as soon as it is used: at most three are alive at once.
-    def _direct(self, xp: Any, step: Any) -> Any:
+    # converts it) and the fraction f of the current period (none with `staircase`)
+    def _direct(self, xp: Ops, step: Any) -> Any:
         rate, period = self.decay_rate, self._period
         init = self.initial_learning_rate
         if self.staircase:
             return xp.pow_ratio(rate, xp.floor_divide(step, period), times=init)
         q, f = xp.divmod(step, period)
-        q = xp.pow_ratio(rate, q, times=init)
-        # (an integer period: the remainder of a step >= 0 lies in [0, period))
-        return q * xp.pow_ratio(rate, f, period, below=period if type(period) is int else None)
+        q = xp.pow_ratio(rate, q, times=init)  # eta_0 r^q
+        return q * xp.pow_ratio(rate, f, period)  # times r^(f / T)
 
-    def _logs(self, xp: Any, step: Any) -> Any:
+    def _logs(self, xp: Ops, step: Any) -> Any:
         if self.staircase:
-            e = xp.to_float(xp.floor_divide(step, self._period))
+            e = xp.astype(xp.floor_divide(step, self._period), xp.float_dtype)
         else:
             q, f = xp.divmod(step, self._period)
-            e = xp.to_float(q) + xp.to_float(f) / self._period
+            e = xp.astype(q, xp.float_dtype) + xp.astype(f, xp.float_dtype) / self._period
         return self._sign * xp.exp(self._ln_init + e * self._ln_rate)
 
-    # the two forms, as plain functions of (self, xp, step): a tuple built once, and no
-    # reference cycle through bound methods
-    _branches = (_direct, _logs)
-
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         if not self.initial_learning_rate:
             return 0.0
         far = self._far_step
@@ -134,8 +129,7 @@ class ExponentialDecay(LearningRateSchedule):
             return self._direct(xp, step)
         if xp.is_array and xp.int_max is None:
             far = self._far_float
-        # (the comparison inline: NumPy frees it once the selection has used it)
-        return xp.select(self._branches, step >= far)(self, xp, step)
+        return xp.switch(step >= far, (self._direct, self._logs), xp, step)
 
 
 def _float32(x: float) -> float:

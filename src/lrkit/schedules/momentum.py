@@ -6,6 +6,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 from lrkit.schedules.cyclic import Cyclic
 from lrkit.schedules.one_cycle import OneCycle
@@ -80,5 +81,5 @@ class CyclicalMomentum(LearningRateSchedule):
     def _horizon(self) -> int | float | None:
         return self.schedule._horizon()
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         return self._inner(xp, step)

@@ -7,6 +7,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 
 
@@ -68,6 +69,6 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
         return past(self.boundaries[-1]) if self.boundaries else None
 
-    def _compute(self, xp: Any, step: Any) -> Any:
-        index = xp.search(xp.table(self.boundaries, step, rounding=-1), step)
+    def _compute(self, xp: Ops, step: Any) -> Any:
+        index = xp.searchsorted(xp.table(self.boundaries, step, rounding=-1), step)
         return xp.take(xp.table(self._float_values), index)

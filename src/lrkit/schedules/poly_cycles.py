@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lrkit.core import validate as v
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 from lrkit.schedules._timm import WARMUP_ATTRS, Cycles
 
@@ -97,11 +98,11 @@ class PolyCycles(Cycles):
     def _horizon(self) -> int | float | None:
         return self._cycle_horizon()
 
-    def _shape(self, xp: Any, elapsed: Any, length: Any) -> Any:
+    def _shape(self, xp: Ops, elapsed: Any, length: Any) -> Any:
         if self.k_decay == 1:  # the remaining fraction, from the exact remaining steps
-            rest = xp.to_float(length - elapsed) / length
+            rest = xp.astype(length - elapsed, xp.float_dtype) / length
         else:
-            rest = 1.0 - xp.pow(xp.to_float(elapsed) / length, float(self.k_decay))
+            rest = 1.0 - xp.pow(xp.astype(elapsed, xp.float_dtype) / length, float(self.k_decay))
         if self.power == 1:
             return rest
         return xp.pow(rest, float(self.power))

@@ -6,6 +6,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 
 
@@ -85,20 +86,20 @@ class PolynomialDecay(LearningRateSchedule):
     def _horizon(self) -> int | float | None:
         return self._period * (3 if self.cycle else 1)  # three cycles
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         d = self._period
         if self.cycle:
             # D = d * max(1, ceil(t / d)); remaining = D - t = (-t) mod d, or d at t = 0.
             cycles = xp.maximum(-xp.floor_divide(-step, d), 1)
             remaining = xp.where(step == 0, d, xp.remainder(-step, d))
-            f = xp.to_float(remaining) / (xp.to_float(cycles) * d)
+            f = xp.astype(remaining, xp.float_dtype) / (xp.astype(cycles, xp.float_dtype) * d)
         else:
-            f = xp.to_float(xp.maximum(d - step, 0)) / d
+            f = xp.astype(xp.maximum(d - step, 0), xp.float_dtype) / d
         f = xp.pow(f, self.power)
         # within [min, max] of the two rates despite rounding, and exactly the
         # initial rate where the decay has not started (f == 1): in float64 the
         # formula's own value there, where the constructor found it exact, else
-        # selected. (Each array is rebound as soon as it is used: few are alive at once.)
+        # selected.
         if xp.wide and self._exact_start:
             return xp.clip(self.end_learning_rate + self._span * f, self._low, self._high)
         not_started = f == 1.0

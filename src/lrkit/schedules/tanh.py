@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from lrkit.core import validate as v
-from lrkit.core.namespace import SCALAR
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
+from lrkit.core.scalar import SCALAR
 from lrkit.schedules._timm import WARMUP_ATTRS, Cycles
 
 #: tanh(350) is 1 to far beyond float64's precision; clipping keeps exp() finite
@@ -108,8 +109,8 @@ class Tanh(Cycles):
     def _horizon(self) -> int | float | None:
         return self._cycle_horizon()
 
-    def _shape(self, xp: Any, elapsed: Any, length: Any) -> Any:
-        x = xp.to_float(elapsed) / length
+    def _shape(self, xp: Ops, elapsed: Any, length: Any) -> Any:
+        x = xp.astype(elapsed, xp.float_dtype) / length
         lb, ub = float(self.lb), float(self.ub)
         z = lb + (ub - lb) * x
         z = xp.minimum(xp.maximum(z, -_CLIP), _CLIP)
