@@ -246,6 +246,8 @@ def _valid() -> list[Any]:
         lrkit.Cosine(1.0, 300, exponent=2.0, waves=1.0, cycles=3, warmup_steps=5),
         lrkit.CosineCycles(0.1, 100, cycle_mul=2.0, cycle_decay=0.5, cycle_limit=4),
         lrkit.Tanh(0.1, 100, cycle_mul=1.5, cycle_limit=3, warmup_steps=5),
+        lrkit.PolyCycles(0.1, 100, power=2.0, k_decay=0.5, cycle_limit=2, warmup_steps=5),
+        lrkit.CosineAnnealing(0.1, 50, 0.01),
         lrkit.Step(0.1, 2.5, gamma=0.5, warmup_steps=3, warmup_learning_rate=0.01),
         lrkit.MultiStep(0.1, [30, 80], gamma=0.5),
         lrkit.Warmup(cos, 100, shape="cosine"),
