@@ -99,6 +99,8 @@ SPECS = [
     "InverseSqrt(0.08, warmup_steps=100, timescale=50)",
     "Tanh(0.06, 10000, warmup_steps=500)",
     "Tanh(0.06, 100, cycle_limit=3, cycle_mul=2.0, cycle_decay=0.5)",
+    "PolyCycles(0.08, 100, power=2.0, k_decay=0.5, cycle_limit=2, warmup_steps=10)",
+    "CosineAnnealing(0.1, 50, 0.01)",
     "ExponentialDecayWithOffset(2000, initial_learning_rate=0.1, decay_steps=1000, decay_rate=0.5)",
     "PiecewiseConstantDecayWithOffset(1000, boundaries=[2000, 5000], values=[0.08, 0.05, 0.01])",
     "PolynomialDecayWithOffset(100, initial_learning_rate=0.1, decay_steps=1000, cycle=True)",

@@ -152,14 +152,19 @@ def _keras_schedule_class() -> type:
 
 
 def custom_objects() -> dict[str, type]:
-    """``{"lrkit>KerasSchedule": KerasSchedule}`` and the classes of
-    :mod:`lrkit.keras.schedules` (``"lrkit>CosineDecay"``, ...), for
-    ``keras.saving.load_model``; imports Keras."""
-    from lrkit.keras import schedules
+    """Every Keras class of lrkit's by its registered name, for ``keras.saving.load_model``:
+    ``"lrkit>KerasSchedule"``, the classes of :mod:`lrkit.keras.schedules`
+    (``"lrkit>CosineDecay"``, ...), ``"lrkit>PlateauSchedule"``,
+    ``"lrkit>PlateauCallback"`` and ``"lrkit>ScheduleParams"``; imports Keras."""
+    from lrkit.keras import plateau, schedules
+    from lrkit.keras.params import ScheduleParams
 
     found = {REGISTERED_NAME: _keras_schedule_class()}
     for name, cls in schedules.CLASSES.items():
         found[f"{schedules.PACKAGE}>{name}"] = cls
+    for registered in plateau.REGISTERED_NAMES:
+        found[registered] = plateau._classes()[registered.partition(">")[2]]
+    found["lrkit>ScheduleParams"] = ScheduleParams
     return found
 
 

@@ -220,15 +220,15 @@ def _wide(step: Any) -> Any:
 
 
 def custom_objects() -> dict[str, type]:
-    """``{"lrkit>ScheduleParams": ScheduleParams}`` and lrkit's Keras schedule class, for
+    """lrkit's Keras classes by registered name (:func:`lrkit.keras.custom_objects`), for
     ``keras.saving.load_model``.
 
-    >>> sorted(custom_objects())
-    ['lrkit>KerasSchedule', 'lrkit>ScheduleParams']
+    >>> custom_objects()["lrkit>ScheduleParams"] is ScheduleParams
+    True
     """
     import lrkit.keras
 
-    return {"lrkit>ScheduleParams": ScheduleParams, **lrkit.keras.custom_objects()}
+    return lrkit.keras.custom_objects()
 
 
 def _schedules(optimizer: Any, schedules: Any) -> dict[str, Any]:
