@@ -3,6 +3,10 @@
 Values are compared with the exact reference in ``tests/reference.py`` (Fractions for
 every discrete decision, mpmath at 50 digits for powers and cosines) at a relative
 tolerance of 1e-12, or compared for equality where the answer is exact.
+
+The tests of one family are in ``tests/schedules/test_<family>.py``; this module keeps
+the shared tables and checks (``check_<test>``, run there on the family's cases) and the
+tests that span families.
 """
 
 from __future__ import annotations

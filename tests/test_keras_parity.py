@@ -5,6 +5,10 @@
 * the documented places where Keras is wrong and lrkit right (both values asserted);
 * the serialized form, both ways, including tf.keras 2 configs and optimizer configs;
 * constructor signatures and the attributes Keras sets.
+
+The tests of one family are in ``tests/schedules/test_<family>.py``; this module keeps
+the shared tables and checks (``check_<test>``, run there on the family's cases) and the
+tests that span families.
 """
 
 from __future__ import annotations

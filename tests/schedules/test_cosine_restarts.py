@@ -1,4 +1,5 @@
-"""CosineDecayRestarts (``lrkit/schedules/cosine_restarts.py``): Keras parity; exact values."""
+"""CosineDecayRestarts (``lrkit/schedules/cosine_restarts.py``): Keras parity; exact values;
+validation; serialization."""
 
 from __future__ import annotations
 
@@ -40,6 +41,8 @@ from test_keras_parity import (
     check_we_deserialize_tf_keras_2_form,
     check_we_read_the_schedule_in_a_keras_optimizer_config,
 )
+from test_serialization import SCHEDULES, check_round_trips
+from test_validation import BAD, check_bad_argument_raises_at_construction
 
 # -- fixtures --------------------------------------------------------------------------------
 
@@ -281,3 +284,24 @@ def test_restarts_growing_peaks_overflow_raises():
 @pytest.mark.parametrize("name", only(sorted(GENERATORS), "cosine_restarts"))
 def test_generated_sweep(name):
     check_generated_sweep(name)
+
+
+# -- validation ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("cls", "arg", "value", "exc", "words"), only(BAD, "cosine_restarts"))
+def test_bad_argument_raises_at_construction(cls, arg, value, exc, words):
+    check_bad_argument_raises_at_construction(cls, arg, value, exc, words)
+
+
+def test_t_mul_too_close_to_one_is_refused():
+    with pytest.raises(ValueError, match="t_mul"):
+        lrkit.CosineDecayRestarts(1.0, 1, t_mul=1.0 + 1e-9)
+
+
+# -- serialization -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("s", only(SCHEDULES, "cosine_restarts"), ids=lambda s: type(s).__name__)
+def test_round_trips(s):
+    check_round_trips(s)

@@ -1,4 +1,5 @@
-"""ExponentialDecay (``lrkit/schedules/exponential.py``): Keras parity; exact values."""
+"""ExponentialDecay (``lrkit/schedules/exponential.py``): Keras parity; exact values;
+validation; serialization."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ from test_keras_parity import (
     check_we_deserialize_tf_keras_2_form,
     check_we_read_the_schedule_in_a_keras_optimizer_config,
 )
+from test_serialization import SCHEDULES, check_round_trips
+from test_validation import BAD, check_bad_argument_raises_at_construction
 
 # -- fixtures --------------------------------------------------------------------------------
 
@@ -215,3 +218,26 @@ def test_float32_past_float64s_range(init, rate, period, direct):
             assert value == pytest.approx(exact, rel=1e-4), (t, value, exact)
         else:
             assert value == exact and math.copysign(1, value) == math.copysign(1, exact), t
+
+
+# -- validation ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("cls", "arg", "value", "exc", "words"), only(BAD, "exponential"))
+def test_bad_argument_raises_at_construction(cls, arg, value, exc, words):
+    check_bad_argument_raises_at_construction(cls, arg, value, exc, words)
+
+
+def test_overflow_is_a_clear_error():
+    s = lrkit.ExponentialDecay(1.0, 1, 10.0)
+    assert s(300) == pytest.approx(1e300)
+    with pytest.raises(OverflowError, match="ExponentialDecay overflows float64 at step=400"):
+        s(400)
+
+
+# -- serialization -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("s", only(SCHEDULES, "exponential"), ids=lambda s: type(s).__name__)
+def test_round_trips(s):
+    check_round_trips(s)

@@ -1,4 +1,5 @@
-"""InverseTimeDecay (``lrkit/schedules/inverse_time.py``): Keras parity; exact values."""
+"""InverseTimeDecay (``lrkit/schedules/inverse_time.py``): Keras parity; exact values;
+validation; serialization."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ from test_keras_parity import (
     check_we_deserialize_tf_keras_2_form,
     check_we_read_the_schedule_in_a_keras_optimizer_config,
 )
+from test_serialization import SCHEDULES, check_round_trips
+from test_validation import BAD, check_bad_argument_raises_at_construction
 
 # -- fixtures --------------------------------------------------------------------------------
 
@@ -126,3 +129,19 @@ def test_large_steps(s):
 @pytest.mark.parametrize("name", only(sorted(GENERATORS), "inverse_time"))
 def test_generated_sweep(name):
     check_generated_sweep(name)
+
+
+# -- validation ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("cls", "arg", "value", "exc", "words"), only(BAD, "inverse_time"))
+def test_bad_argument_raises_at_construction(cls, arg, value, exc, words):
+    check_bad_argument_raises_at_construction(cls, arg, value, exc, words)
+
+
+# -- serialization -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("s", only(SCHEDULES, "inverse_time"), ids=lambda s: type(s).__name__)
+def test_round_trips(s):
+    check_round_trips(s)

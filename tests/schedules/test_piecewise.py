@@ -1,4 +1,5 @@
-"""PiecewiseConstantDecay (``lrkit/schedules/piecewise.py``): Keras parity; exact values."""
+"""PiecewiseConstantDecay (``lrkit/schedules/piecewise.py``): Keras parity; exact values;
+validation; serialization."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ from test_keras_parity import (
     check_we_deserialize_tf_keras_2_form,
     check_we_read_the_schedule_in_a_keras_optimizer_config,
 )
+from test_serialization import SCHEDULES, check_round_trips
+from test_validation import BAD, check_bad_argument_raises_at_construction
 
 # -- fixtures --------------------------------------------------------------------------------
 
@@ -119,3 +122,27 @@ def test_piecewise_boundaries_at_large_steps():
 @pytest.mark.parametrize("name", only(sorted(GENERATORS), "piecewise"))
 def test_generated_sweep(name):
     check_generated_sweep(name)
+
+
+# -- validation ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("cls", "arg", "value", "exc", "words"), only(BAD, "piecewise"))
+def test_bad_argument_raises_at_construction(cls, arg, value, exc, words):
+    check_bad_argument_raises_at_construction(cls, arg, value, exc, words)
+
+
+# -- serialization -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("s", only(SCHEDULES, "piecewise"), ids=lambda s: type(s).__name__)
+def test_round_trips(s):
+    check_round_trips(s)
+
+
+def test_get_config_is_a_copy():
+    s = lrkit.PiecewiseConstantDecay([10], [1.0, 0.5])
+    cfg = s.get_config()
+    cfg["boundaries"].append(20)
+    assert s.get_config()["boundaries"] == [10]
+    assert s(11) == 0.5
