@@ -7,9 +7,8 @@ around every phase boundary, at random steps, and at steps past 2**45 (integer l
 must stay exact); lrkit's float64 result must be within 1e-12 of the schedule's scale
 (the largest |rate| it takes).
 
-The tests of one family are in ``tests/schedules/test_<family>.py``; this module keeps
-the shared tables and checks (``check_<test>``, run there on the family's cases) and the
-tests that span families.
+The tests are in ``tests/schedules/test_<family>.py``, one file per family; this module
+keeps what they share: the references, the generators and ``check_matches_exact_reference``.
 """
 
 from __future__ import annotations

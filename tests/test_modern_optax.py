@@ -13,9 +13,9 @@ The check allows 16 u * scale * amplification.
 Our values are also checked against an exact evaluation of optax's documented formula
 (mpmath, 40 digits) at 1e-12 of the scale.
 
-The tests of one family are in ``tests/schedules/test_<family>.py``; this module keeps
-the shared tables and checks (``check_<test>``, run there on the family's cases) and the
-tests that span families.
+The tests are in ``tests/schedules/test_<family>.py``, one file per family; this module
+keeps what they share: the optax values, the exact references of optax's formulas and the
+check.
 """
 
 from __future__ import annotations

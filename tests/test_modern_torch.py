@@ -7,9 +7,8 @@ step ``t``. torch computes in float64 Python floats, several schedulers recursiv
 rounding error grows by about one ulp per step: after at most a few hundred steps it
 stays below 1e-13 of the scale, and the check allows 1e-12 of the scale.
 
-The tests of one family are in ``tests/schedules/test_<family>.py``; this module keeps
-the shared tables and checks (``check_<test>``, run there on the family's cases) and the
-tests that span families.
+The tests are in ``tests/schedules/test_<family>.py``, one file per family; this module
+keeps what they share: the stepped PyTorch rates and the check.
 """
 
 from __future__ import annotations

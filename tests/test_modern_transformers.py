@@ -7,9 +7,8 @@ slightly different but equivalent arrangement of lrkit's formulas (the sin**2 fo
 the cosine, the symmetric line), differ by a few ulps of the scale: the check allows
 1e-12 of the scale.
 
-The tests of one family are in ``tests/schedules/test_<family>.py``; this module keeps
-the shared tables and checks (``check_<test>``, run there on the family's cases) and the
-tests that span families.
+The tests are in ``tests/schedules/test_<family>.py``, one file per family; this module
+keeps what they share: the transformers rates and the check.
 """
 
 from __future__ import annotations
