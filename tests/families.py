@@ -19,7 +19,7 @@ def family(value: Any) -> str | None:
         value = getattr(lrkit, value, None)
         if not inspect.isclass(value):
             return None
-    if isinstance(value, tuple) or (hasattr(value, "values") and hasattr(value, "marks")):
+    if isinstance(value, tuple):  # a row of a table, or a pytest.param (a tuple too)
         items = value.values if hasattr(value, "marks") else value
         for item in items:
             found = family(item)
