@@ -5,6 +5,10 @@
 * the documented places where Keras is wrong and lrkit right (both values asserted);
 * the serialized form, both ways, including tf.keras 2 configs and optimizer configs;
 * constructor signatures and the attributes Keras sets.
+
+The tests of one family are in ``tests/schedules/test_<family>.py``; this module keeps
+the shared tables and checks (``check_<test>``, run there on the family's cases) and the
+tests that span families.
 """
 
 from __future__ import annotations
@@ -326,8 +330,7 @@ def _assert_close(
 # -- 1. values -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "kw", "steps", "scalar"), _cases())
-def test_values_match_keras(keras, ks, name, kw, steps, scalar):
+def check_values_match_keras(keras, ks, name, kw, steps, scalar):
     ours = getattr(lrkit, name)(**kw)
     theirs = getattr(ks, name)(**kw)
     assert len(steps) > 20
@@ -409,46 +412,6 @@ def test_keras_takes_a_vector_of_steps_where_used(keras, ks):
 
 
 # -- 2. where Keras is wrong and lrkit right -------------------------------------------------
-
-
-def test_exponential_decay_int_initial_rate_keras_makes_decay_rate_int(keras, ks):
-    # An int initial_learning_rate makes Keras cast every argument to int32, so
-    # decay_rate=0.5 becomes 0 and the rate is 1 * 0**0.5 = 0 after step 0. lrkit keeps
-    # the arguments as given and computes in float64.
-    k = ks.ExponentialDecay(1, 10, 0.5)
-    assert float(keras.ops.convert_to_numpy(k(0))) == 1.0
-    assert float(keras.ops.convert_to_numpy(k(5))) == 0.0
-    assert lrkit.ExponentialDecay(1, 10, 0.5)(0) == 1.0
-    assert lrkit.ExponentialDecay(1, 10, 0.5)(5) == 0.7071067811865476
-
-
-def test_exponential_decay_staircase_keras_rounds_decay_steps_to_float32(keras, ks):
-    # float32(16777217) == 16777216, so Keras sees step / decay_steps == 1 and decays once
-    # a step early; lrkit's floor division is exact: 16777216 // 16777217 == 0.
-    kw = dict(initial_learning_rate=1.0, decay_steps=16777217, decay_rate=0.5, staircase=True)
-    theirs = float(keras.ops.convert_to_numpy(ks.ExponentialDecay(**kw)(16777216)))
-    assert theirs == 0.5
-    ours = lrkit.ExponentialDecay(**kw)
-    assert ours(16777216) == 1.0
-    assert ours(16777217) == 0.5
-
-
-@pytest.mark.parametrize("step", [81910, 327670])
-def test_cosine_restarts_keras_misses_the_restart(keras, ks, step):
-    # Restart i of CosineDecayRestarts(1.0, 10, t_mul=2.0) is at 10 * (2**i - 1): 81910
-    # (i = 13) and 327670 (i = 15). Keras finds the period with a float32 logarithm that
-    # lands just below i, so it gives the end of the previous period (0.0) instead of
-    # the peak. With m_mul=1 (the default) every peak is initial_learning_rate = 1.0.
-    kw = dict(initial_learning_rate=1.0, first_decay_steps=10, t_mul=2.0)
-    theirs = float(keras.ops.convert_to_numpy(ks.CosineDecayRestarts(**kw)(step)))
-    assert theirs == pytest.approx(0.0, abs=1e-6)  # Keras: 0.0, the trough, not the peak
-    ours = lrkit.CosineDecayRestarts(**kw)
-    assert ours._m_mul == 1.0
-    assert ours(step) == 1.0
-    assert ours(0) == 1.0
-    # the step before is the end of the previous period, the step after just past the peak
-    assert ours(step - 1) < 1e-8
-    assert 0.999 < ours(step + 1) < 1.0
 
 
 # -- 3. serialization ------------------------------------------------------------------------
@@ -554,8 +517,7 @@ def _check_values(keras: Any, ours: Any, theirs: Any) -> None:
     )
 
 
-@pytest.mark.parametrize(("name", "kw"), SERIAL_CONFIGS, ids=SERIAL_IDS)
-def test_serialize_equals_keras(ks, name, kw):
+def check_serialize_equals_keras(ks, name, kw):
     ours, theirs = _pair(ks, name, kw)
     mine = lrkit.serialize(ours)
     expected = ks.serialize(theirs)
@@ -572,8 +534,7 @@ def test_serialize_equals_keras(ks, name, kw):
     assert ours.get_config() == theirs.get_config()
 
 
-@pytest.mark.parametrize(("name", "kw"), SERIAL_CONFIGS, ids=SERIAL_IDS)
-def test_keras_deserializes_ours(keras, ks, name, kw):
+def check_keras_deserializes_ours(keras, ks, name, kw):
     ours = getattr(lrkit, name)(**kw)
     for form in (lrkit.serialize(ours), json.loads(json.dumps(lrkit.serialize(ours)))):
         theirs = ks.deserialize(form)
@@ -582,8 +543,7 @@ def test_keras_deserializes_ours(keras, ks, name, kw):
         _check_values(keras, ours, theirs)
 
 
-@pytest.mark.parametrize(("name", "kw"), SERIAL_CONFIGS, ids=SERIAL_IDS)
-def test_we_deserialize_keras(keras, ks, name, kw):
+def check_we_deserialize_keras(keras, ks, name, kw):
     ours, theirs = _pair(ks, name, kw)
     for form in (ks.serialize(theirs), json.loads(json.dumps(ks.serialize(theirs)))):
         loaded = lrkit.deserialize(form)
@@ -593,8 +553,7 @@ def test_we_deserialize_keras(keras, ks, name, kw):
         _check_values(keras, loaded, theirs)
 
 
-@pytest.mark.parametrize(("name", "kw"), SERIAL_CONFIGS, ids=SERIAL_IDS)
-def test_we_deserialize_tf_keras_2_form(keras, ks, name, kw):
+def check_we_deserialize_tf_keras_2_form(keras, ks, name, kw):
     # tf.keras 2 wrote {"class_name": ..., "config": {...}}, with name None by default
     config = {**getattr(lrkit, name)(**kw).get_config(), "name": None}
     legacy = {"class_name": name, "config": config}
@@ -606,8 +565,7 @@ def test_we_deserialize_tf_keras_2_form(keras, ks, name, kw):
     _check_values(keras, loaded, getattr(ks, name)(**plain))
 
 
-@pytest.mark.parametrize(("name", "kw"), SERIAL_CONFIGS, ids=SERIAL_IDS)
-def test_we_read_the_schedule_in_a_keras_optimizer_config(keras, ks, name, kw):
+def check_we_read_the_schedule_in_a_keras_optimizer_config(keras, ks, name, kw):
     ours, theirs = _pair(ks, name, kw)
     opt_config = keras.optimizers.SGD(learning_rate=theirs).get_config()
     for config in (opt_config, json.loads(json.dumps(opt_config))):
@@ -628,8 +586,7 @@ def _params(cls: type) -> list[tuple[str, Any, Any]]:
     ]
 
 
-@pytest.mark.parametrize("name", CLASSES)
-def test_signature_equals_keras(ks, name):
+def check_signature_equals_keras(ks, name):
     ours, theirs = _params(getattr(lrkit, name)), _params(getattr(ks, name))
     assert [p[0] for p in ours] == [p[0] for p in theirs]
     assert ours == theirs
@@ -641,8 +598,7 @@ def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-@pytest.mark.parametrize(("name", "kw"), SERIAL_CONFIGS, ids=SERIAL_IDS)
-def test_attributes_keras_sets_exist_with_equal_values(ks, name, kw):
+def check_attributes_keras_sets_exist_with_equal_values(ks, name, kw):
     ours, theirs = _pair(ks, name, kw)
     attrs = vars(theirs)
     assert "name" in attrs
@@ -652,12 +608,3 @@ def test_attributes_keras_sets_exist_with_equal_values(ks, name, kw):
         mine = _plain(getattr(ours, attr))
         assert mine == value, (attr, mine, value)
         assert type(mine) is type(value), (attr, mine, value)
-
-
-def test_restarts_private_attributes_as_keras(ks):
-    ours, theirs = _pair(
-        ks,
-        "CosineDecayRestarts",
-        dict(initial_learning_rate=0.1, first_decay_steps=10, t_mul=3.0, m_mul=0.5),
-    )
-    assert (ours._t_mul, ours._m_mul) == (theirs._t_mul, theirs._m_mul) == (3.0, 0.5)

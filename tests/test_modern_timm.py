@@ -6,6 +6,10 @@ timm computes in float64 Python floats from the closed form; the check allows 1e
 the scale. timm finds a cycle with ``floor(log(...))``, which misplaces some restart
 steps (in the previous cycle, at its minimum): those steps are listed by name below,
 and skipped in the sweeps only where timm's own index is provably wrong.
+
+The tests of one family are in ``tests/schedules/test_<family>.py``; this module keeps
+the shared tables and checks (``check_<test>``, run there on the family's cases) and the
+tests that span families.
 """
 
 from __future__ import annotations
@@ -115,75 +119,6 @@ def _ours_kwargs(kw: dict) -> dict:
 CASES = [_cycle_kwargs(random.Random(1000 + i)) for i in range(24)]
 
 
-@pytest.mark.parametrize("kw", CASES, ids=str)
-def test_cosine_lr_scheduler(kw):
-    cosine_lr = timm_scheduler("cosine_lr")
-    kw = dict(kw, k_decay=random.Random(str(kw)).choice([1.0, 1.0, 2.0, 0.5]))
-    theirs = cosine_lr.CosineLRScheduler(optimizer(), **kw)
-    ours = lrkit.CosineCycles(LR, **_ours_kwargs(kw))
-    compare(theirs, ours, _converged(kw) or 400, kw)
-
-
-@pytest.mark.parametrize("kw", CASES, ids=str)
-def test_tanh_lr_scheduler(kw):
-    tanh_lr = timm_scheduler("tanh_lr")
-    kw = dict(kw, **random.Random(str(kw)).choice([{}, {"lb": -3.0, "ub": 5.0}]))
-    theirs = tanh_lr.TanhLRScheduler(optimizer(), **kw)
-    ours = lrkit.Tanh(LR, **_ours_kwargs(kw))
-    compare(theirs, ours, _converged(kw) or 400, kw)
-
-
-@pytest.mark.parametrize(
-    "kw",
-    [
-        dict(decay_t=7, decay_rate=0.5),
-        dict(decay_t=7, decay_rate=0.5, warmup_t=3, warmup_lr_init=0.01),
-        dict(decay_t=7.5, decay_rate=0.5, warmup_t=3, warmup_lr_init=0.01, warmup_prefix=False),
-        dict(decay_t=30, decay_rate=0.1, warmup_t=5),
-    ],
-    ids=str,
-)
-def test_step_lr_scheduler(kw):
-    step_lr = timm_scheduler("step_lr")
-    theirs = step_lr.StepLRScheduler(optimizer(), **kw)
-    ours = lrkit.Step(
-        LR,
-        kw["decay_t"],
-        kw["decay_rate"],
-        kw.get("warmup_t", 0),
-        kw.get("warmup_lr_init", 0.0),
-        kw.get("warmup_prefix", True),
-    )
-    compare(theirs, ours, 120)
-
-
-@pytest.mark.parametrize(
-    "kw",
-    [
-        dict(decay_t=[10, 30, 30, 50], decay_rate=0.5),
-        dict(decay_t=[10, 30], decay_rate=0.5, warmup_t=3, warmup_lr_init=0.01),
-        dict(
-            decay_t=[10, 30], decay_rate=0.5, warmup_t=3, warmup_lr_init=0.01, warmup_prefix=False
-        ),
-        dict(decay_t=[1, 2], decay_rate=0.1),
-    ],
-    ids=str,
-)
-def test_multistep_lr_scheduler(kw):
-    # timm applies milestone m at t = m - 1: lrkit's milestones are timm's minus one
-    multistep_lr = timm_scheduler("multistep_lr")
-    theirs = multistep_lr.MultiStepLRScheduler(optimizer(), **kw)
-    ours = lrkit.MultiStep(
-        LR,
-        [m - 1 for m in kw["decay_t"]],
-        kw["decay_rate"],
-        kw.get("warmup_t", 0),
-        kw.get("warmup_lr_init", 0.0),
-        kw.get("warmup_prefix", True),
-    )
-    compare(theirs, ours, 80)
-
-
 def test_the_sweep_covers_every_option():
     seen = set()
     for kw in CASES:
@@ -225,19 +160,6 @@ def test_timm_misses_a_restart(module):
     end_of_cycle = 0.0 if module == "cosine_lr" else (1 - math.tanh(3.0)) / 2
     assert theirs == pytest.approx(end_of_cycle, abs=1e-12)
     assert ours(1210) > 0.99  # the restart's peak (tanh starts just below it)
-
-
-def test_timm_fails_once_shrinking_cycles_converge():
-    # cycle_mul < 1: the cycles end at t_initial / (1 - cycle_mul) = 60; timm then takes
-    # the log of a negative number. lrkit holds the minimum.
-    cosine_lr = timm_scheduler("cosine_lr")
-    theirs = cosine_lr.CosineLRScheduler(
-        optimizer(), t_initial=30, cycle_mul=0.5, cycle_limit=100, lr_min=1e-3
-    )
-    with pytest.raises(ValueError, match="math domain error"):
-        theirs._get_lr(60)
-    ours = lrkit.CosineCycles(LR, 30, min_learning_rate=1e-3, cycle_mul=0.5, cycle_limit=100)
-    assert ours(60) == ours(10**9) == 1e-3
 
 
 def test_cosine_warmup_without_prefix_jumps():
