@@ -16,6 +16,7 @@ from lrkit.compose import Clamp, Join, Offset, Product, Scale, Sum, Warmup
 from lrkit.core.base import LearningRateSchedule, Schedule
 from lrkit.core.registry import register_serializable
 from lrkit.core.serialization import deserialize, serialize
+from lrkit.core.units import epochs, fraction
 from lrkit.model_garden import from_model_garden, to_model_garden
 from lrkit.plateau import Plateau
 from lrkit.schedules import (
@@ -72,6 +73,8 @@ __all__ = [
     "WarmupStableDecay",
     "__version__",
     "deserialize",
+    "epochs",
+    "fraction",
     "from_model_garden",
     "register_serializable",
     "serialize",

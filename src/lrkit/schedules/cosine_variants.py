@@ -86,6 +86,8 @@ class Cosine(LearningRateSchedule):
         ("name", "name"),
     )
 
+    _length_args = ("decay_steps", "warmup_steps")
+
     def __init__(
         self,
         initial_learning_rate: float,
@@ -190,6 +192,8 @@ class CosineCycles(Cycles):
         *WARMUP_ATTRS,
         ("name", "name"),
     )
+
+    _length_args = ("cycle_steps", "warmup_steps")
 
     def __init__(
         self,

@@ -55,6 +55,8 @@ class Linear(LearningRateSchedule):
         ("name", "name"),
     )
 
+    _length_args = ("transition_steps", "transition_begin")
+
     def __init__(
         self,
         initial_learning_rate: float,
@@ -127,6 +129,8 @@ class Polynomial(LearningRateSchedule):
         ("warmup_learning_rate", "warmup_learning_rate"),
         ("name", "name"),
     )
+
+    _length_args = ("decay_steps", "warmup_steps")
 
     def __init__(
         self,
@@ -203,6 +207,8 @@ class PiecewiseLinear(LearningRateSchedule):
     """
 
     _config_attrs = (("knots", "knots"), ("interpolation", "interpolation"), ("name", "name"))
+
+    _length_args = ("knots[][0]",)
 
     def __init__(
         self,
