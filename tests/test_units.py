@@ -224,7 +224,7 @@ def test_bound_schedules_bind_to_themselves():
         (dict(total_steps=10.5), ValueError, "Argument `total_steps` must be a whole number"),
         (dict(steps_per_epoch=-1), ValueError, "Argument `steps_per_epoch` must be > 0"),
         (dict(total_steps="5%"), ValueError, "must be a step count or a length in epochs"),
-        (dict(total_steps="5ep"), UnboundError, "needs steps_per_epoch"),
+        (dict(total_steps="5ep"), UnboundError, "needs bind(steps_per_epoch=...)"),
         (dict(total_steps=True), TypeError, "must be a real number, not bool"),
     ],
 )
@@ -270,3 +270,33 @@ def test_helper_arguments_checked():
 def test_a_name_that_looks_like_a_length_is_a_name():
     s = lrkit.CosineDecay(1.0, 100, name="top 10%")
     assert type(s) is lrkit.CosineDecay and s.name == "top 10%"
+
+
+def _cli(capsys, *argv):
+    from lrkit.cli import main
+
+    status = main(list(argv))
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def test_cli_binds_with_total_and_steps_per_epoch(capsys):
+    spec = "Warmup(CosineDecay(1.0, '95%'), '5ep')"
+    status, _, err = _cli(capsys, "show", spec, "--at", "0")
+    assert status == 2
+    assert err.strip().endswith("needs --total N and --steps-per-epoch N.")
+    status, out, _ = _cli(
+        capsys, "show", spec, "--at", "0,25,50", "--total", "10ep", "--steps-per-epoch", "10",
+        "--format", "json",
+    )  # fmt: skip
+    assert status == 0
+    got = json.loads(out)
+    assert got["schedule"] == repr(lrkit.Warmup(lrkit.CosineDecay(1.0, 95), 50))
+    assert got["learning_rate"] == [0.0, 0.5, 1.0]
+    status, _, err = _cli(capsys, "show", spec, "--total", "10ep")
+    assert status == 2 and "needs --steps-per-epoch N" in err
+    status, _, err = _cli(capsys, "show", spec, "--total", "0", "--steps-per-epoch", "1")
+    assert status == 2 and "--total must be > 0" in err
+    # a bound schedule takes the options and ignores them
+    status, out, _ = _cli(capsys, "show", "CosineDecay(1.0, 100)", "--at", "100", "--total", "5")
+    assert status == 0 and out.splitlines()[-1].split() == ["100", "0"]

@@ -584,7 +584,7 @@ def run(total_steps: Any, steps_per_epoch: Any) -> tuple[int | None, int | None]
             )
         if per_epoch is None:
             raise UnboundError(
-                f"total_steps={length.text!r} needs steps_per_epoch=... to count its steps."
+                f"total_steps={length.text!r} needs bind(steps_per_epoch=...) to count its steps."
             )
         return _count("total_steps", length.steps(None, per_epoch)), per_epoch
     return _count("total_steps", total_steps), per_epoch
