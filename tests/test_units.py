@@ -44,6 +44,7 @@ EXAMPLES = {
     ),
     "Join": dict(schedules=[lrkit.Constant(1.0), lrkit.Constant(0.5)], boundaries=[40]),
     "Offset": dict(schedule=lrkit.ExponentialDecay(1.0, 10, 0.5), offset=20),
+    "Cooldown": dict(schedule=lrkit.ExponentialDecay(1.0, 10, 0.5), start=60, length=30),
     "Warmup": dict(schedule=lrkit.ExponentialDecay(1.0, 10, 0.5), warmup_steps=10),
     "ExponentialDecayWithOffset": dict(
         offset=20, initial_learning_rate=1.0, decay_steps=30, decay_rate=0.5

@@ -12,7 +12,7 @@ numbers and elementwise for NumPy, JAX and PyTorch arrays.
 from lrkit import registry as registry
 from lrkit import serialization as serialization
 from lrkit._version import __version__
-from lrkit.compose import Clamp, Join, Offset, Product, Scale, Sum, Warmup
+from lrkit.compose import Clamp, Cooldown, Epochwise, Join, Offset, Product, Scale, Sum, Warmup
 from lrkit.core.base import LearningRateSchedule, Schedule
 from lrkit.core.registry import register_serializable
 from lrkit.core.serialization import deserialize, serialize
@@ -44,11 +44,13 @@ from lrkit.schedules import (
 __all__ = [
     "Clamp",
     "Constant",
+    "Cooldown",
     "Cosine",
     "CosineCycles",
     "CosineDecay",
     "CosineDecayRestarts",
     "Cyclic",
+    "Epochwise",
     "ExponentialDecay",
     "InverseSqrt",
     "InverseTimeDecay",

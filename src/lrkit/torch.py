@@ -98,9 +98,9 @@ class ScheduleLR(LRScheduler):
             the step goes past the end of a schedule that has a natural one: a decay
             that reaches its final rate at a definite step (the step
             :func:`lrkit.boundaries.horizon` gives, where the rate decays into its last
-            value and stays: see :func:`natural_end`). A step past it usually means the schedule's lengths were
-            counted in another unit (epochs, micro-batches) than the scheduler is
-            stepped in. ``False`` turns the warning off.
+            value and stays: see :func:`natural_end`). A step past it usually means
+            the schedule's lengths were counted in another unit (epochs,
+            micro-batches) than the scheduler is stepped in. ``False`` turns the warning off.
 
     Attributes:
         last_epoch: the step whose rates the optimizer now holds.
