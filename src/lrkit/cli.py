@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 from lrkit.core.base import LearningRateSchedule
 
-COMMANDS = ("plot", "show", "inspect", "convert", "diff", "list")
+COMMANDS = ("plot", "show", "inspect", "convert", "list", "diff")
 
 
 class UsageError(Exception):
