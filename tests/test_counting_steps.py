@@ -78,6 +78,37 @@ def test_fractional_epochs_as_pytorch_cosine_annealing_warm_restarts():
     assert per_batch.last_epoch == 14 * iters
 
 
+def test_epochwise_on_arrays_and_under_jit():
+    np = require("numpy")
+    jax = require("jax")
+    inner = lrkit.Warmup(lrkit.CosineDecay(0.1, 8), 2)
+    for granularity in ("epoch", "step"):
+        s = lrkit.Epochwise(inner, 25, granularity=granularity)
+        steps = np.arange(0, 300)
+        expected = [s(int(t)) for t in steps]
+        assert np.allclose(s(steps), expected, rtol=1e-15, atol=0)
+        got = jax.jit(s)(jax.numpy.arange(0, 300))
+        assert np.allclose(np.asarray(got), expected, rtol=2e-6, atol=1e-9)
+    # whole epochs are exact in both: t / E is exact there
+    e = lrkit.Epochwise(inner, 25, granularity="epoch")
+    c = lrkit.Epochwise(inner, 25, granularity="step")
+    assert all(e(25 * k) == c(25 * k) == inner(k) for k in range(12))
+    assert e(25 * 3 - 1) == inner(2) and c(25 * 3 - 1) == inner(3 - 1 / 25)
+
+
+def test_an_unbound_schedule_is_refused_by_the_scheduler():
+    torch = require("torch")
+    import lrkit.torch
+    from lrkit.core.units import UnboundError
+
+    with pytest.raises(UnboundError, match=r"needs bind\(total_steps=\.\.\.\)"):
+        lrkit.torch.ScheduleLR(_sgd(torch)[1], lrkit.CosineDecay(0.1, "90%"))
+    sched = lrkit.torch.ScheduleLR(
+        _sgd(torch)[1], lrkit.CosineDecay(0.1, "90%").bind(total_steps=100)
+    )
+    assert sched.schedules == (lrkit.CosineDecay(0.1, 90),)
+
+
 # -- resuming with a different schedule -------------------------------------------------------
 
 
