@@ -109,6 +109,26 @@ def test_an_unbound_schedule_is_refused_by_the_scheduler():
     assert sched.schedules == (lrkit.CosineDecay(0.1, 90),)
 
 
+def test_a_restart_at_a_whole_epoch_where_pytorchs_float_log_misses_it():
+    """T_0=1, T_mult=3: the restart at epoch 1 + 3 + 9 + 27 + 81 = 121, where PyTorch's
+    int(log(243, 3)) is 4 (log gives 4.999999999999999) and its rate is the previous
+    period's end."""
+    torch = require("torch")
+    import lrkit.torch
+
+    assert math.log(243, 3) < 5
+    _, opt_t = _sgd(torch, lr=0.1)
+    theirs = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt_t, T_0=1, T_mult=3)
+    theirs.step(121.0)
+    _, opt_l = _sgd(torch)
+    ours = lrkit.torch.ScheduleLR(opt_l, lrkit.CosineDecayRestarts(0.1, 1, t_mul=3.0))
+    ours.step(121.0)
+    assert opt_t.param_groups[0]["lr"] == 0.0
+    assert opt_l.param_groups[0]["lr"] == 0.1  # the restart's peak
+    theirs.step(121.5), ours.step(121.5)  # inside the period they agree
+    assert math.isclose(opt_l.param_groups[0]["lr"], opt_t.param_groups[0]["lr"], rel_tol=1e-12)
+
+
 # -- resuming with a different schedule -------------------------------------------------------
 
 
