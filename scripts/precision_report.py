@@ -150,6 +150,22 @@ def exact(s: Any, kw: dict[str, Any] | None, t: Any) -> Any:
         }[c["shape"]]
         start = M(E(c["initial_learning_rate"]))
         return start + (peak - start) * f
+    if name == "Cooldown":
+        start, length = E(c["start"]), E(c["length"])
+        if t < start:
+            return exact(s.schedule, None, t)
+        peak, final = exact(s.schedule, None, start), M(E(c["final"]))
+        x = M(min(t - start, length) / length)
+        h = {
+            "linear": 1 - x,
+            "cosine": (1 + mpmath.cos(mpmath.pi * x)) / 2,
+            "1-sqrt": 1 - mpmath.sqrt(x),
+        }[c["shape"]]
+        return final + (peak - final) * h
+    if name == "Epochwise":
+        e = E(c["steps_per_epoch"])
+        epoch = t // e if c["granularity"] == "epoch" else t / e
+        return exact(s.schedule, None, Fraction(epoch))
     if name in KERAS_BASE:
         u = max(t - E(c["offset"]), Fraction(0))
         keras = {k: v for k, v in c.items() if k != "offset"}
@@ -449,6 +465,10 @@ def cases() -> list[Case]:
     add("Warmup (polynomial)", X.Warmup(cos, 1000, shape="polynomial", power=2.0))
     add("Join", X.Join([X.Linear(0.0, 0.1, 1000), cos, X.Constant(1e-4)], [1000, 11_000]))
     add("Offset", X.Offset(cos, 500))
+    add("Cooldown (1-sqrt)", X.Cooldown(cos, 6000, 3000, shape="1-sqrt", final=1e-4))
+    add("Cooldown (cosine)", X.Cooldown(cos, 6000, 3000, shape="cosine"))
+    add("Epochwise (step)", X.Epochwise(X.CosineDecay(0.1, 90), 125, granularity="step"))
+    add("Epochwise (epoch)", X.Epochwise(X.CosineDecay(0.1, 90), 125, granularity="epoch"))
     add("Clamp", X.Clamp(X.ExponentialDecay(0.1, 1000, 0.5), min_value=1e-4))
     add("Scale, Sum", 0.5 * cos + X.Constant(0.01))
     add("Product", cos * X.Linear(1.0, 0.0, 20_000))

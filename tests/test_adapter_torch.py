@@ -97,8 +97,10 @@ def test_step_jumps_exactly():
     assert sched.get_last_lr() == [SCHEDULE(10**12)] and sched.last_epoch == 10**12
     with pytest.raises(ValueError, match="epoch=-1"):
         sched.step(-1)
-    with pytest.raises(TypeError, match=r"epoch=2\.5"):
-        sched.step(2.5)
+    with pytest.raises(TypeError, match=r"epoch='2\.5'"):
+        sched.step("2.5")
+    sched.step(2.5)  # a float step is the schedule's step as given (fractional epochs)
+    assert sched.get_last_lr() == [SCHEDULE(2.5)] and sched.last_epoch == 2.5
 
 
 def test_bad_arguments():

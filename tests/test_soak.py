@@ -122,6 +122,12 @@ def _schedules() -> list[tuple[str, Any, int | None]]:
             mg.PolynomialDecayWithOffset(offset=10, initial_learning_rate=0.1, decay_steps=10**6),
             0,
         ),
+        ("cooldown", lrkit.Cooldown(lrkit.CosineDecay(0.1, 10**6), 500_000, 200_000), 0),
+        (
+            "epochwise",
+            lrkit.Epochwise(lrkit.CosineDecay(0.1, 90), 10_000, granularity="step"),
+            0,
+        ),
         ("mg-power", mg.DirectPowerDecay(0.1, power=-0.5), 0),
         ("mg-power-linear", mg.PowerAndLinearDecay(0.1, 10**6, power=-0.5), 0),
         (

@@ -13,10 +13,11 @@ from lrkit import optax as optax  # optax's schedule functions under their names
 from lrkit import registry as registry
 from lrkit import serialization as serialization
 from lrkit._version import __version__
-from lrkit.compose import Clamp, Join, Offset, Product, Scale, Sum, Warmup
+from lrkit.compose import Clamp, Cooldown, Epochwise, Join, Offset, Product, Scale, Sum, Warmup
 from lrkit.core.base import LearningRateSchedule, Schedule
 from lrkit.core.registry import register_serializable
 from lrkit.core.serialization import deserialize, serialize
+from lrkit.core.units import epochs, fraction
 from lrkit.model_garden import from_model_garden, to_model_garden
 from lrkit.peers import from_timm, from_torch, from_transformers
 from lrkit.plateau import Plateau
@@ -48,6 +49,7 @@ from lrkit.schedules.poly_cycles import PolyCycles
 __all__ = [
     "Clamp",
     "Constant",
+    "Cooldown",
     "Cosine",
     "CosineAnnealing",
     "CosineCycles",
@@ -55,6 +57,7 @@ __all__ = [
     "CosineDecayRestarts",
     "Cyclic",
     "CyclicalMomentum",
+    "Epochwise",
     "ExponentialDecay",
     "InverseSqrt",
     "InverseTimeDecay",
@@ -80,6 +83,8 @@ __all__ = [
     "WarmupStableDecay",
     "__version__",
     "deserialize",
+    "epochs",
+    "fraction",
     "from_model_garden",
     "from_timm",
     "from_torch",

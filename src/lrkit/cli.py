@@ -1,6 +1,6 @@
 """The ``lrkit`` command: look at a schedule before training with it.
 
-``lrkit plot``, ``show``, ``inspect``, ``convert`` and ``list`` (see ``lrkit --help``
+``lrkit plot``, ``show``, ``inspect``, ``convert``, ``diff`` and ``list`` (see ``lrkit --help``
 and docs/cli.md). A SPEC is a schedule expression such as
 ``"CosineDecay(0.1, 10000, warmup_target=1.0, warmup_steps=500)"``, read safely by
 :mod:`lrkit.spec`, or a file :mod:`lrkit.formats` reads. A user's mistake is reported
@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 from lrkit.core.base import LearningRateSchedule
 
-COMMANDS = ("plot", "show", "inspect", "convert", "list")
+COMMANDS = ("plot", "show", "inspect", "convert", "list", "diff")
 
 
 class UsageError(Exception):
@@ -74,6 +74,57 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
+# -- the run: --total and --steps-per-epoch ---------------------------------------------------
+
+
+def bound(schedule: Any, args: argparse.Namespace) -> Any:
+    """``schedule`` bound to the run ``--total`` and ``--steps-per-epoch`` give (a schedule
+    whose lengths are all step counts is itself); an unbound one without them is a
+    usage error naming the option it needs."""
+    total = getattr(args, "total", None)
+    per_epoch = getattr(args, "steps_per_epoch", None)
+    if total is not None and not _is_epochs(total):
+        total = _positive(total, "--total")
+    per_epoch = _positive(per_epoch, "--steps-per-epoch")
+    if not getattr(schedule, "_unbound", False) and total is None and per_epoch is None:
+        return schedule
+    from lrkit.core.units import UnboundError
+
+    try:
+        return schedule.bind(total_steps=total, steps_per_epoch=per_epoch)
+    except UnboundError as exc:
+        import re
+
+        options = {"total_steps": "--total N", "steps_per_epoch": "--steps-per-epoch N"}
+        text = re.sub(
+            r"bind\(([^()]*)\)",
+            lambda m: " and ".join(options[n] for n in re.findall(r"(\w+)=\.\.\.", m[1])),
+            _one_line(exc),
+        )
+        raise UsageError(text) from None
+    except (ValueError, TypeError) as exc:
+        raise UsageError(_one_line(exc)) from None
+
+
+def _is_epochs(text: str) -> bool:
+    from lrkit.core.units import is_length_text
+
+    return is_length_text(text) and text.strip().endswith("ep")
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--total",
+        metavar="N",
+        help="the run's length, in steps or epochs ('90ep'): binds lengths such as '10%%'",
+    )
+    p.add_argument(
+        "--steps-per-epoch",
+        metavar="N",
+        help="steps in an epoch: binds lengths such as '3ep'",
+    )
+
+
 # -- steps -----------------------------------------------------------------------------------
 
 
@@ -116,7 +167,7 @@ def _positive(text: str | None, option: str) -> int | None:
 
 
 def _show(args: argparse.Namespace) -> None:
-    schedule = _with_metrics(load(args.spec), args)
+    schedule = _with_metrics(bound(load(args.spec), args), args)
     if args.every is not None:
         every = _positive(args.every, "--every")
         last = _step(args.steps, "--steps") if args.steps is not None else 10000
@@ -159,6 +210,7 @@ def _plot(args: argparse.Namespace) -> None:
     items = []
     for spec in args.specs:
         schedule, kind = load_source(spec)
+        schedule = bound(schedule, args)
         label = _label(spec, schedule, kind)
         if args.metrics is not None:
             schedule, label = _with_metrics(schedule, args), f"{label}, on plateau"
@@ -316,6 +368,7 @@ def _inspect(args: argparse.Namespace) -> None:
     from lrkit.boundaries import boundaries, horizon
 
     schedule, kind = load_source(args.file)
+    schedule = bound(schedule, args)
     last = _positive(args.steps, "--steps") or horizon(schedule) or 10_000
     last = int(-(-last // 1))
     marks = boundaries(schedule, last)
@@ -458,6 +511,79 @@ def _write_text(text: str, output: str | None) -> None:
         raise UsageError(f"cannot write {output!r}: {exc.strerror or exc}") from None
 
 
+# -- diff ----------------------------------------------------------------------------------
+
+
+def first_difference(a: Any, b: Any, last: int) -> int | None:
+    """The first integer step in ``0 .. last`` at which ``a`` and ``b`` give different
+    learning rates (Python floats, compared exactly), or None.
+
+    Every step is evaluated (a difference may come and go, so bisection could miss
+    the first one).
+
+    >>> import lrkit
+    >>> first_difference(lrkit.CosineDecay(1.0, 100), lrkit.CosineDecay(1.0, 100), 200)
+    >>> first_difference(lrkit.Constant(1.0), lrkit.PiecewiseConstantDecay([7], [1.0, 0.5]), 20)
+    8
+    """
+    for t in range(last + 1):
+        if a(t) != b(t):
+            return t
+    return None
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from lrkit.boundaries import horizon
+
+    items = []
+    for spec in (args.spec_a, args.spec_b):
+        schedule, kind = load_source(spec)
+        items.append((_label(spec, schedule, kind), bound(schedule, args)))
+    (_, a), (_, b) = items
+    last = _positive(args.steps, "--steps")
+    if last is None:
+        found = [h for h in (horizon(s) for _, s in items) if h]
+        last = max(int(-(-h // 1)) for h in found) + 1 if found else 10_000
+    if last > 10**8:
+        raise UsageError(f"--steps {last} is more than 10**8 steps to compare")
+    first = first_difference(a, b, last)
+    if args.format == "json":
+        json.dump(
+            {
+                "a": repr(a),
+                "b": repr(b),
+                "last_step": last,
+                "first_difference": first,
+                "a_learning_rate": None if first is None else a(first),
+                "b_learning_rate": None if first is None else b(first),
+            },
+            sys.stdout,
+        )
+        sys.stdout.write("\n")
+    else:
+        out = sys.stdout
+        out.write(f"a: {a!r}\nb: {b!r}\n")
+        if first is None:
+            out.write(f"the same learning rate at every step 0..{last}\n")
+        else:
+            out.write(f"first difference at step {first} (steps 0..{last} compared)\n")
+            steps = sorted(
+                {
+                    max(first - 1, 0),
+                    first,
+                    first + 1,
+                    *(first + (last - first) * k // 4 for k in range(1, 5)),
+                }
+            )
+            width = max(len("step"), *(len(str(t)) for t in steps))
+            out.write(f"{'step':>{width}}  {'a':>20}  {'b':>20}\n")
+            out.writelines(f"{t:>{width}}  {a(t):>20.15g}  {b(t):>20.15g}\n" for t in steps)
+    if args.output or args.terminal:
+        args.steps = str(last)
+        _draw(items, args)
+    return 0 if first is None else 1
+
+
 # -- list ------------------------------------------------------------------------------------
 
 
@@ -579,6 +705,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     plot.add_argument("specs", nargs="+", metavar="SPEC", help=_SPEC_HELP)
     plot.add_argument("--steps", help="the last step plotted (default: where the schedules end)")
+    _run_options(plot)
     _plot_options(plot, "the schedules")
     _metrics_options(plot)
     plot.set_defaults(run=_plot)
@@ -592,6 +719,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--steps", help="last step for --every (default: 10000)")
     show.add_argument("--format", choices=("table", "csv", "json"), default="table")
     _metrics_options(show)
+    _run_options(show)
     show.set_defaults(run=_show)
 
     inspect = sub.add_parser(
@@ -603,6 +731,7 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("--at", help="comma-separated steps to print (default: a few)")
     inspect.add_argument("--steps", help="the last step shown or plotted (default: its end)")
     inspect.add_argument("--format", choices=("table", "json"), default="table")
+    _run_options(inspect)
     _plot_options(inspect, "the schedule")
     inspect.set_defaults(run=_inspect)
 
@@ -618,6 +747,21 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("-o", "--output", help="write to this file (default: standard output)")
     convert.set_defaults(run=_convert)
 
+    diff = sub.add_parser(
+        "diff",
+        help="where two schedules first differ (exit status 1 if they do)",
+        description="Compare two schedules step by step, up to --steps (default: the "
+        "later end of the two): the first step at which they differ, as numbers, and "
+        "as a plot with -o or --terminal. Exit status 0 if they agree, 1 if not.",
+    )
+    diff.add_argument("spec_a", metavar="SPEC_A", help=_SPEC_HELP)
+    diff.add_argument("spec_b", metavar="SPEC_B", help="the other schedule, as SPEC_A")
+    diff.add_argument("--steps", help="the last step compared (default: the later end)")
+    diff.add_argument("--format", choices=("table", "json"), default="table")
+    _run_options(diff)
+    _plot_options(diff, "both schedules")
+    diff.set_defaults(run=_diff)
+
     listing = sub.add_parser("list", help="every schedule, with its signature")
     listing.add_argument("--format", choices=("text", "json"), default="text")
     listing.set_defaults(run=_list)
@@ -629,7 +773,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        args.run(args)
+        status = args.run(args)
         sys.stdout.flush()
     except (UsageError, OverflowError) as exc:
         print(f"lrkit: error: {_one_line(exc)}", file=sys.stderr)
@@ -641,7 +785,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
-    return 0
+    return status if isinstance(status, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

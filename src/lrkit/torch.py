@@ -41,12 +41,15 @@ from lrkit.core.serialization import deserialize, serialize
 
 __all__ = [
     "MODES",
+    "ON_RESUME",
     "ON_SKIP",
     "SYNCS",
+    "PastEndWarning",
     "PlateauLR",
     "ScheduleLR",
     "ScheduleParams",
     "lightning_config",
+    "natural_end",
     "plateau_lightning_config",
 ]
 
@@ -54,6 +57,12 @@ __all__ = [
 MODES = ("absolute", "relative")
 #: what a step the optimizer skipped (e.g. by ``GradScaler``) does to the schedule
 ON_SKIP = ("advance", "hold")
+#: what :meth:`ScheduleLR.load_state_dict` does when the saved schedules differ from the new ones
+ON_RESUME = ("saved", "new", "refuse")
+
+
+class PastEndWarning(UserWarning):
+    """A :class:`ScheduleLR` stepped past the end of a schedule that has one."""
 
 
 class _Target(NamedTuple):
@@ -81,8 +90,14 @@ class _GroupScheduler(LRScheduler):
     _updated: bool = False
     _initializing: bool = False
 
-    def _start(self, optimizer: Optimizer, on_skip: str, last_epoch: int) -> None:
+    def _start(
+        self, optimizer: Optimizer, on_skip: str, last_epoch: int, warn_past_end: bool = True
+    ) -> None:
+        from lrkit.core.validate import boolean
+
         self.on_skip = _choice("on_skip", on_skip, ON_SKIP)
+        self.warn_past_end = boolean("warn_past_end", warn_past_end)
+        self._end: Any = _end(self._fns) if self.warn_past_end else None
         if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral):
             raise TypeError(
                 f"Argument `last_epoch` must be an int. Received: last_epoch={last_epoch!r}."
@@ -136,24 +151,39 @@ class _GroupScheduler(LRScheduler):
             ]
         return values
 
-    def step(self, epoch: int | None = None) -> None:
+    def step(self, epoch: float | None = None) -> None:
         """Moves to the next step (or to step ``epoch``) and sets its values.
 
         Call it once per training step, after ``optimizer.step()`` (or
         ``scaler.step(optimizer)``). ``step(k)`` jumps to step ``k`` exactly (the
-        schedule is a closed form; no deprecation warning).
+        schedule is a closed form; no deprecation warning). A float ``k`` is the
+        schedule's step as given: PyTorch's per-batch pattern
+        ``scheduler.step(epoch + i / iters)`` (fractional epochs) with a schedule
+        whose lengths are in epochs.
         """
         self._step_count = getattr(self, "_step_count", 0) + 1
         if epoch is not None:
-            if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral):
-                raise TypeError(f"A step must be an int. Received: epoch={epoch!r}.")
-            if epoch < 0:
-                raise ValueError(f"A step must be >= 0. Received: epoch={epoch!r}.")
-            self.last_epoch = int(epoch)
+            self.last_epoch = _given_step(epoch)  # type: ignore[assignment]
         elif self._initializing or self.on_skip == "advance" or self._updated:
             self.last_epoch += 1
         self._updated = False
         self._apply()
+        if self._end is not None and self.last_epoch > self._end[0]:
+            self._past_end()
+
+    def _past_end(self) -> None:
+        import warnings
+
+        end, schedule = self._end
+        self._end = None  # once per scheduler
+        warnings.warn(
+            f"{type(self).__name__} is at step {self.last_epoch}, past the end of "
+            f"{schedule!r} at step {end}: the rate stays {_rate(schedule, end)!r}. Are the "
+            "schedule's lengths counted in the steps this scheduler is stepped in (optimizer "
+            "updates, not epochs or micro-batches)? Pass warn_past_end=False if this is meant.",
+            PastEndWarning,
+            stacklevel=3,
+        )
 
     def _apply(self) -> None:
         values = self._values()
@@ -191,7 +221,7 @@ class _GroupScheduler(LRScheduler):
         for (g, key), items in elements.items():
             groups[g][key] = tuple(items)
 
-    def _saved_step(self, state_dict: Any) -> int:
+    def _saved_step(self, state_dict: Any) -> int | float:
         if not isinstance(state_dict, Mapping):
             raise TypeError(
                 f"Argument `state_dict` must be a dict from {type(self).__name__}.state_dict(). "
@@ -203,12 +233,19 @@ class _GroupScheduler(LRScheduler):
                 f"Received keys: {sorted(map(str, state_dict))}."
             )
         step = state_dict["last_epoch"]
-        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
-            raise ValueError(f"A saved step must be an int >= 0. Received: last_epoch={step!r}.")
-        return int(step)
+        if (
+            isinstance(step, bool)
+            or not isinstance(step, numbers.Real)
+            or not math.isfinite(step)
+            or step < 0
+        ):
+            raise ValueError(f"A saved step must be a number >= 0. Received: last_epoch={step!r}.")
+        return _given_step(step)
 
-    def _resume(self, state_dict: Mapping[str, Any], step: int) -> None:
-        self.last_epoch = step
+    def _resume(self, state_dict: Mapping[str, Any], step: int | float) -> None:
+        self.last_epoch = step  # type: ignore[assignment]
+        if self.warn_past_end and self._end is not None:
+            self._end = _end(self._fns)
         self._step_count = int(state_dict.get("_step_count", self._step_count))
         self._updated = False
         self._apply()
@@ -251,6 +288,19 @@ class ScheduleLR(_GroupScheduler):
         last_epoch: as ``LRScheduler``'s: ``-1`` starts at step 0; ``k >= 0``
             resumes at step ``k + 1`` (the groups need ``initial_lr``). Prefer
             :meth:`load_state_dict`.
+        on_resume: what :meth:`load_state_dict` does with a state whose schedules (or
+            mode) differ from this scheduler's: ``"saved"`` (default, as PyTorch's
+            schedulers restore their hyperparameters): the saved ones win;
+            ``"new"``: this scheduler's are kept, only the step is restored (a run
+            resumed with a new schedule, e.g. a longer horizon); ``"refuse"``: a
+            ``ValueError`` showing both.
+        warn_past_end: bool. Warn (:class:`PastEndWarning`, once per scheduler) when
+            the step goes past the end of a schedule that has a natural one: a decay
+            that reaches its final rate at a definite step (the step
+            :func:`lrkit.boundaries.horizon` gives, where the rate decays into its last
+            value and stays: see :func:`natural_end`). A step past it usually means
+            the schedule's lengths were counted in another unit (epochs,
+            micro-batches) than the scheduler is stepped in. ``False`` turns the warning off.
 
     Attributes:
         last_epoch: the step whose rates the optimizer now holds.
@@ -282,6 +332,8 @@ class ScheduleLR(_GroupScheduler):
         mode: str = "absolute",
         on_skip: str = "advance",
         last_epoch: int = -1,
+        on_resume: str = "saved",
+        warn_past_end: bool = True,
     ) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(
@@ -289,7 +341,8 @@ class ScheduleLR(_GroupScheduler):
                 f"Received: optimizer of type {type(optimizer).__name__}."
             )
         self._set(_schedules(schedule, len(optimizer.param_groups)), _choice("mode", mode, MODES))
-        self._start(optimizer, on_skip, last_epoch)
+        self.on_resume = _choice("on_resume", on_resume, ON_RESUME)
+        self._start(optimizer, on_skip, last_epoch, warn_past_end)
 
     def _set(self, schedules: tuple[Any, ...], mode: str) -> None:
         self.schedules: tuple[Any, ...] = schedules
@@ -337,10 +390,15 @@ class ScheduleLR(_GroupScheduler):
                     f"The state holds {len(saved)} schedules; this scheduler has "
                     f"{len(schedules)} parameter groups."
                 )
-            schedules = [
+            loaded = [
                 s if c is None else deserialize(c) for s, c in zip(schedules, saved, strict=True)
             ]
-        mode = _choice("mode", state_dict.get("mode", self.mode), MODES)
+            if self.on_resume == "refuse":
+                _refuse(schedules, loaded, self.mode, state_dict.get("mode", self.mode))
+            if self.on_resume != "new":
+                schedules = loaded
+        saved_mode = state_dict.get("mode", self.mode)
+        mode = _choice("mode", self.mode if self.on_resume == "new" else saved_mode, MODES)
         base_lrs = list(state_dict.get("base_lrs", self.base_lrs))
         if len(base_lrs) != len(schedules):
             raise ValueError(
@@ -426,6 +484,7 @@ class ScheduleParams(_GroupScheduler):
         mode: str | Mapping[str, str] = "absolute",
         on_skip: str = "advance",
         last_epoch: int = -1,
+        warn_past_end: bool = True,
     ) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(
@@ -439,7 +498,7 @@ class ScheduleParams(_GroupScheduler):
         self.params: tuple[dict[str, Any], ...] = _params_of(self._targets, optimizer)
         fresh = int(last_epoch) == -1 if isinstance(last_epoch, numbers.Integral) else True
         self.base_values: list[Any] = _initial_values(optimizer, self._targets, fresh)
-        self._start(optimizer, on_skip, last_epoch)
+        self._start(optimizer, on_skip, last_epoch, warn_past_end)
 
     def _bases(self) -> list[Any]:
         return self.base_values
@@ -609,6 +668,81 @@ def _rate(schedule: Any, step: int, key: str = "lr", value: Any = None) -> float
         what = "a learning rate" if key == "lr" else f"a value for {key!r}"
         raise ValueError(f"{schedule!r} returned {value} at step {step}: not {what}.")
     return value
+
+
+def _given_step(epoch: Any) -> int | float:
+    """A step given to ``step(epoch)``: an int, or a float (fractional epochs) as given."""
+    if isinstance(epoch, bool) or not isinstance(epoch, numbers.Real):
+        raise TypeError(f"A step must be a number. Received: epoch={epoch!r}.")
+    if isinstance(epoch, numbers.Integral):
+        value: int | float = int(epoch)
+    else:
+        value = float(epoch)
+        if not math.isfinite(value):
+            raise ValueError(f"A step must be finite. Received: epoch={epoch!r}.")
+        if value.is_integer():
+            value = int(value)
+    if value < 0:
+        raise ValueError(f"A step must be >= 0. Received: epoch={epoch!r}.")
+    return value
+
+
+def _end(schedules: tuple[Any, ...]) -> tuple[int | float, Any] | None:
+    """The earliest natural end among ``schedules``: ``(step, schedule)``, or None."""
+    ends = [(e, s) for s in dict.fromkeys(schedules) if (e := natural_end(s)) is not None]
+    return min(ends, key=lambda pair: pair[0]) if ends else None
+
+
+def natural_end(schedule: Any) -> int | float | None:
+    r"""The step where ``schedule`` ends, if it has a natural end, else None.
+
+    A schedule ends at :math:`h` = :func:`lrkit.boundaries.horizon` ``(schedule)`` when
+    its rate decays into :math:`h` (:math:`s(h - 2) > s(h - 1) > s(h)`) and stays there
+    (:math:`s(h) = s(h + 1) = s(2h + 1) = s(10h + 1)`): a decay that reaches its
+    final rate. A rate that decays for ever (exponential), cycles, steps down and holds
+    (piecewise constant, milestones: the last value is meant to hold), or holds a value
+    it rose to (a warmup to a constant) has no end.
+
+    Args:
+        schedule: an lrkit schedule, or any callable of the step.
+
+    >>> import lrkit
+    >>> natural_end(lrkit.CosineDecay(1.0, 100)), natural_end(lrkit.ExponentialDecay(1.0, 10, 0.5))
+    (100, None)
+    >>> natural_end(lrkit.Warmup(lrkit.Constant(1.0), 10)) is None
+    True
+    """
+    from lrkit.boundaries import horizon
+
+    try:
+        h = horizon(schedule)
+        if h is None or h < 1:
+            return None
+        at = float(schedule(h))
+        if h < 2 or not float(schedule(h - 2)) > float(schedule(h - 1)) > at:
+            return None
+        if any(float(schedule(t)) != at for t in (h + 1, 2 * h + 1, 10 * h + 1)):
+            return None
+    except Exception:  # a schedule that cannot be probed has no end to warn about
+        return None
+    return h
+
+
+def _refuse(new: list[Any], saved: list[Any], mode: str, saved_mode: Any) -> None:
+    differ = [
+        f"group {i}: saved {s!r}, new {n!r}"
+        for i, (n, s) in enumerate(zip(new, saved, strict=True))
+        if n != s
+    ]
+    if saved_mode != mode:
+        differ.append(f"mode: saved {saved_mode!r}, new {mode!r}")
+    if differ:
+        raise ValueError(
+            "The saved scheduler's schedule differs from this one's ("
+            + "; ".join(differ)
+            + "). Pass ScheduleLR(..., on_resume='saved') to continue the saved schedule, "
+            "or on_resume='new' to switch to the new one at the saved step."
+        )
 
 
 def _serialized(schedule: Any) -> dict[str, Any] | None:

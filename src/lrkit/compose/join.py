@@ -48,6 +48,8 @@ class Join(LearningRateSchedule):
     )
     _schedule_keys = frozenset({"schedules"})
 
+    _length_args = ("boundaries[]",)
+
     def __init__(
         self,
         schedules: Sequence[Any],

@@ -37,6 +37,8 @@ class Offset(LearningRateSchedule):
     _config_attrs = (("schedule", "schedule"), ("offset", "offset"), ("name", "name"))
     _schedule_keys = frozenset({"schedule"})
 
+    _length_args = ("offset",)
+
     def __init__(self, schedule: Any, offset: int | float, name: str = "Offset") -> None:
         self.schedule = child("schedule", schedule)
         self.offset = v.nonnegative("offset", offset)

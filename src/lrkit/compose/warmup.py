@@ -63,6 +63,8 @@ class Warmup(LearningRateSchedule):
     )
     _schedule_keys = frozenset({"schedule"})
 
+    _length_args = ("warmup_steps",)
+
     def __init__(
         self,
         schedule: Any,

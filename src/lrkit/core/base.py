@@ -51,6 +51,50 @@ class LearningRateSchedule:
     # config keys whose values are schedules (or lists of schedules): ``get_config``
     # writes them nested, in ``serialize``'s form, and ``from_config`` reads them back
     _schedule_keys: ClassVar[frozenset[str]] = frozenset()
+    # the arguments that are lengths (a step count, or one in epochs or as a fraction of
+    # the run: see :mod:`lrkit.core.units`); "name[]" for each item of a list, "name[][0]"
+    # for the first item of each item
+    _length_args: ClassVar[tuple[str, ...]] = ()
+    # arguments that default to the run's (None: from `bind`), e.g. "steps_per_epoch"
+    _run_args: ClassVar[tuple[str, ...]] = ()
+    # whether this is an unbound schedule (lrkit.core.units.Unbound)
+    _unbound: ClassVar[bool] = False
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        # a length in epochs or a fraction of the run, or an unbound schedule inside,
+        # makes the schedule an `Unbound` one (`__init__` is then not run)
+        if cls._run_args or (
+            (args or kwargs)
+            and (cls._length_args or cls._schedule_keys)
+            and any(map(_maybe_unbound, (*args, *kwargs.values())))
+        ):
+            from lrkit.core.units import unbound
+
+            out = unbound(cls, args, kwargs)
+            if out is not None:
+                return out
+        return object.__new__(cls)
+
+    def bind(self, total_steps: Any = None, steps_per_epoch: Any = None) -> Any:
+        """This schedule for a run of ``total_steps`` steps, ``steps_per_epoch`` per epoch.
+
+        A schedule whose lengths are all step counts is already bound: it is returned
+        as it is (the arguments are checked). An unbound one (a length in epochs or as a
+        fraction of the run) is built with them: see :mod:`lrkit.core.units`.
+
+        Args:
+            total_steps: int > 0, a length in epochs (``"90ep"``), or None.
+            steps_per_epoch: int > 0 or None.
+
+        >>> import lrkit
+        >>> s = lrkit.ExponentialDecay(1.0, decay_steps="2ep", decay_rate=0.5)
+        >>> s.bind(steps_per_epoch=100)(200)
+        0.5
+        """
+        from lrkit.core.units import run
+
+        run(total_steps, steps_per_epoch)
+        return self
 
     def __call__(self, step: Any = None) -> Any:
         """The learning rate at ``step``.
@@ -307,6 +351,16 @@ class LearningRateSchedule:
             f"{k}={v!r}" for k, v in config.items() if not (k in defaults and _same(defaults[k], v))
         ]
         return f"{type(self).__name__}({', '.join(parts)})"
+
+
+def _maybe_unbound(value: Any) -> bool:
+    """Whether an argument may hold a length in epochs or a fraction of the run, or an
+    unbound schedule (a quick look: lrkit.core.units decides)."""
+    if type(value) is str:
+        return value.endswith("%") or value.rstrip().endswith("ep")
+    if isinstance(value, (list, tuple)):
+        return any(map(_maybe_unbound, value))
+    return getattr(value, "_lrkit_length", False) or getattr(value, "_unbound", False) is True
 
 
 def _rebuild(cls: type, config: dict[str, Any]) -> Any:

@@ -106,6 +106,8 @@ class ExponentialDecayWithOffset(WithOffset):
     base_lr_class = ExponentialDecay
     _config_attrs = _attrs(ExponentialDecay)
 
+    _length_args = ("offset", "decay_steps")
+
     def __init__(
         self,
         offset: int | float = 0,
@@ -152,6 +154,8 @@ class PiecewiseConstantDecayWithOffset(WithOffset):
     base_lr_class = PiecewiseConstantDecay
     _config_attrs = _attrs(PiecewiseConstantDecay)
 
+    _length_args = ("offset", "boundaries[]")
+
     def __init__(
         self,
         offset: int | float = 0,
@@ -194,6 +198,8 @@ class PolynomialDecayWithOffset(WithOffset):
 
     base_lr_class = PolynomialDecay
     _config_attrs = _attrs(PolynomialDecay)
+
+    _length_args = ("offset", "decay_steps")
 
     def __init__(
         self,
@@ -247,6 +253,8 @@ class CosineDecayWithOffset(WithOffset):
 
     base_lr_class = CosineDecay
     _config_attrs = _attrs(CosineDecay)
+
+    _length_args = ("offset", "decay_steps", "warmup_steps")
 
     def __init__(
         self,

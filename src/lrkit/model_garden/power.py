@@ -120,6 +120,8 @@ class PowerAndLinearDecay(LearningRateSchedule):
         ("name", "name"),
     )
 
+    _length_args = ("total_decay_steps", "offset")
+
     def __init__(
         self,
         initial_learning_rate: float,
@@ -201,6 +203,8 @@ class PowerDecayWithOffset(LearningRateSchedule):
         ("pre_offset_learning_rate", "pre_offset_learning_rate"),
         ("name", "name"),
     )
+
+    _length_args = ("offset",)
 
     def __init__(
         self,

@@ -57,6 +57,8 @@ class StepCosineDecayWithOffset(LearningRateSchedule):
         ("name", "name"),
     )
 
+    _length_args = ("boundaries[]", "offset")
+
     def __init__(
         self,
         boundaries: Sequence[int | float],

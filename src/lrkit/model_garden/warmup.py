@@ -142,6 +142,8 @@ class LinearWarmup(_ModelGardenWarmup):
         ("name", "name"),
     )
 
+    _length_args = ("warmup_steps",)
+
     def __init__(
         self,
         after_warmup_lr_sched: Any,
@@ -192,6 +194,8 @@ class PolynomialWarmUp(_ModelGardenWarmup):
         ("power", "power"),
         ("name", "name"),
     )
+
+    _length_args = ("warmup_steps",)
 
     def __init__(
         self,

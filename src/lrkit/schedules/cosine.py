@@ -65,6 +65,8 @@ class CosineDecay(LearningRateSchedule):
         ("warmup_steps", "warmup_steps"),
     )
 
+    _length_args = ("decay_steps", "warmup_steps")
+
     def __init__(
         self,
         initial_learning_rate: float,

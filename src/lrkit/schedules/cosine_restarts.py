@@ -136,6 +136,8 @@ class CosineDecayRestarts(LearningRateSchedule):
         ("name", "name"),
     )
 
+    _length_args = ("first_decay_steps",)
+
     def __init__(
         self,
         initial_learning_rate: float,

@@ -87,6 +87,8 @@ class Cosine(LearningRateSchedule):
         ("name", "name"),
     )
 
+    _length_args = ("decay_steps", "warmup_steps")
+
     def __init__(
         self,
         initial_learning_rate: float,
@@ -209,6 +211,8 @@ class CosineCycles(Cycles):
         *WARMUP_ATTRS,
         ("name", "name"),
     )
+
+    _length_args = ("cycle_steps", "warmup_steps")
 
     def __init__(
         self,

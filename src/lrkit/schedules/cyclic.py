@@ -60,6 +60,8 @@ class Cyclic(LearningRateSchedule):
         ("name", "name"),
     )
 
+    _length_args = ("step_size_up", "step_size_down")
+
     def __init__(
         self,
         base_learning_rate: float,

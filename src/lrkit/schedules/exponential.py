@@ -59,6 +59,8 @@ class ExponentialDecay(LearningRateSchedule):
         ("name", "name"),
     )
 
+    _length_args = ("decay_steps",)
+
     def __init__(
         self,
         initial_learning_rate: float,

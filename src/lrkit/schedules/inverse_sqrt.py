@@ -58,6 +58,8 @@ class InverseSqrt(LearningRateSchedule):
         ("name", "name"),
     )
 
+    _length_args = ("warmup_steps", "timescale")
+
     def __init__(
         self,
         initial_learning_rate: float,

@@ -43,6 +43,8 @@ class InverseTimeDecay(LearningRateSchedule):
         ("name", "name"),
     )
 
+    _length_args = ("decay_steps",)
+
     def __init__(
         self,
         initial_learning_rate: float,

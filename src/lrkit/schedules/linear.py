@@ -56,6 +56,8 @@ class Linear(LearningRateSchedule):
         ("name", "name"),
     )
 
+    _length_args = ("transition_steps", "transition_begin")
+
     def __init__(
         self,
         initial_learning_rate: float,
@@ -138,6 +140,8 @@ class Polynomial(LearningRateSchedule):
         ("warmup_learning_rate", "warmup_learning_rate"),
         ("name", "name"),
     )
+
+    _length_args = ("decay_steps", "warmup_steps")
 
     def __init__(
         self,
@@ -224,6 +228,8 @@ class PiecewiseLinear(LearningRateSchedule):
     """
 
     _config_attrs = (("knots", "knots"), ("interpolation", "interpolation"), ("name", "name"))
+
+    _length_args = ("knots[][0]",)
 
     def __init__(
         self,

@@ -85,6 +85,8 @@ class OneCycle(LearningRateSchedule):
         ("name", "name"),
     )
 
+    _length_args = ("total_steps",)
+
     def __init__(
         self,
         max_learning_rate: float,

@@ -38,6 +38,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
     _config_attrs = (("boundaries", "boundaries"), ("values", "values"), ("name", "name"))
 
+    _length_args = ("boundaries[]",)
+
     def __init__(
         self,
         boundaries: Sequence[int | float],

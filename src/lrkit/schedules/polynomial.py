@@ -51,6 +51,8 @@ class PolynomialDecay(LearningRateSchedule):
         ("name", "name"),
     )
 
+    _length_args = ("decay_steps",)
+
     def __init__(
         self,
         initial_learning_rate: float,

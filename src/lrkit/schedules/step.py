@@ -50,6 +50,8 @@ class Step(TimmWarmup):
         ("name", "name"),
     )
 
+    _length_args = ("step_size", "warmup_steps")
+
     def __init__(
         self,
         initial_learning_rate: float,
@@ -121,6 +123,8 @@ class MultiStep(TimmWarmup):
         *WARMUP_ATTRS,
         ("name", "name"),
     )
+
+    _length_args = ("milestones[]", "warmup_steps")
 
     def __init__(
         self,

@@ -73,6 +73,8 @@ class Tanh(Cycles):
         ("name", "name"),
     )
 
+    _length_args = ("cycle_steps", "warmup_steps")
+
     def __init__(
         self,
         initial_learning_rate: float,

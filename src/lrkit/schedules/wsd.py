@@ -99,6 +99,8 @@ class WarmupStableDecay(LearningRateSchedule):
         ("name", "name"),
     )
 
+    _length_args = ("total_steps", "warmup_steps", "decay_steps", "stable_steps")
+
     def __init__(
         self,
         initial_learning_rate: float,
