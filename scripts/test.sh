@@ -27,6 +27,8 @@ pip_install() {
 pip_install -e ".[test,docs]"
 pip_install --no-deps -r requirements/test-no-deps.txt
 "$py" -m ruff check src tests
+"$py" -m ruff format --check src tests
+"$py" -m mypy
 # the documentation site, warnings as errors (docs/index.md: "Building the docs")
 "$py" -m sphinx -W --keep-going -q -b html docs "$(mktemp -d)"
 "$py" -m pytest "$@"

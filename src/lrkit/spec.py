@@ -212,17 +212,7 @@ def _value(node: ast.expr, depth: int) -> Any:
         if cls is None:
             shown = ast.unparse(node.func)[:80]
             raise SpecError(f"unknown schedule {shown!r}; known: {', '.join(sorted(classes))}")
-        if any(isinstance(a, ast.Starred) for a in node.args) or any(
-            k.arg is None for k in node.keywords
-        ):
-            raise SpecError("SPEC arguments must be written out (no * or **).")
-        seen: set[str | None] = set()
-        for keyword in node.keywords:
-            if keyword.arg in seen:  # Python's compiler refuses it; ast.parse does not
-                raise SpecError(f"keyword argument repeated: {keyword.arg}")
-            seen.add(keyword.arg)
-        args = [_value(a, depth + 1) for a in node.args]
-        kwargs = {k.arg: _value(k.value, depth + 1) for k in node.keywords}
+        args, kwargs = _arguments(node, depth)
         try:
             return cls(*args, **kwargs)
         except TypeError as exc:
@@ -237,7 +227,8 @@ def _value(node: ast.expr, depth: int) -> Any:
             raise SpecError("SPEC dicts cannot use ** unpacking.")
         out = {}
         for k, v in zip(node.keys, node.values, strict=True):
-            key = _value(k, depth + 1)  # type: ignore[arg-type]
+            assert k is not None  # (no ** unpacking: refused above)
+            key = _value(k, depth + 1)
             try:
                 hash(key)
             except TypeError:
@@ -270,7 +261,7 @@ def _check_depth(root: ast.AST) -> None:
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
-def signature_text(cls: type) -> str:
+def signature_text(cls: Any) -> str:
     """``Name(arg, arg=default, ...)``: how to call a schedule class."""
     import inspect
 

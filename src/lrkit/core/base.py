@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast, runtime_checkable
 
 from lrkit.core.ops import Ops
 from lrkit.core.registry import _OWN
@@ -327,7 +327,7 @@ class LearningRateSchedule:
             return NotImplemented
         if not self._has_config():
             return self is other
-        return bool(self.get_config() == other.get_config())  # type: ignore[attr-defined]
+        return bool(self.get_config() == other.get_config())
 
     def __hash__(self) -> int:
         if not self._has_config():
@@ -346,7 +346,7 @@ class LearningRateSchedule:
             config = {k: _shown(getattr(self, attr)) for k, attr in self._config_attrs}
         else:
             config = self.get_config()
-        defaults = _defaults(type(self))
+        defaults = _defaults(cast(Any, type(self)))
         parts = [
             f"{k}={v!r}" for k, v in config.items() if not (k in defaults and _same(defaults[k], v))
         ]
@@ -363,12 +363,12 @@ def _maybe_unbound(value: Any) -> bool:
     return getattr(value, "_lrkit_length", False) or getattr(value, "_unbound", False) is True
 
 
-def _rebuild(cls: type, config: dict[str, Any]) -> Any:
+def _rebuild(cls: Any, config: dict[str, Any]) -> Any:
     return cls.from_config(config)
 
 
 @functools.cache
-def _defaults(cls: type) -> dict[str, Any]:
+def _defaults(cls: Any) -> dict[str, Any]:
     import inspect  # here: `import lrkit` stays fast (inspect costs ~10 ms to import)
 
     try:

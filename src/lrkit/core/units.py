@@ -515,7 +515,7 @@ class Unbound(LearningRateSchedule):
         return f"{self.target.__name__}({shown}) needs bind({wanted})."
 
     # -- a schedule that cannot be called yet ---------------------------------------
-    def __call__(self, step: Any) -> Any:
+    def __call__(self, step: Any = None) -> Any:
         raise UnboundError(self._needs_message(self.needs))
 
     _call = __call__

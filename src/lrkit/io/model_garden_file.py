@@ -70,9 +70,9 @@ def find_section(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """
     trainer = data.get("trainer")
     if isinstance(trainer, Mapping) and isinstance(trainer.get("optimizer_config"), Mapping):
-        return trainer["optimizer_config"]  # type: ignore[no-any-return]
+        return trainer["optimizer_config"]
     if isinstance(data.get("optimizer_config"), Mapping):
-        return data["optimizer_config"]  # type: ignore[no-any-return]
+        return data["optimizer_config"]
     if any(
         isinstance(data.get(key), Mapping) and "type" in data[key]
         for key in ("learning_rate", "warmup", "optimizer")

@@ -121,7 +121,7 @@ def _loader() -> Any:
             # the parser sees the first (each is a possible simple key): bound it there
             if self.flow_level >= MAX_DEPTH:
                 raise yaml.YAMLError(f"it nests more than {MAX_DEPTH} levels deep")
-            super().fetch_flow_collection_start(token_class)  # type: ignore[misc]
+            super().fetch_flow_collection_start(token_class)
 
         def _count(self, n: int, event: Any) -> None:
             self.nodes += n

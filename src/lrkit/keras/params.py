@@ -23,7 +23,7 @@ import numbers
 from collections.abc import Mapping
 from typing import Any
 
-import keras  # type: ignore[import-untyped]
+import keras
 
 from lrkit.core.base import LearningRateSchedule
 from lrkit.core.serialization import deserialize, serialize
@@ -41,7 +41,7 @@ _REFUSED = {
 
 
 @keras.saving.register_keras_serializable(package="lrkit", name="ScheduleParams")
-class ScheduleParams(keras.optimizers.Optimizer):  # type: ignore[misc]
+class ScheduleParams(keras.optimizers.Optimizer):
     r"""A Keras optimizer whose hyperparameters are lrkit schedules of the step.
 
     ``ScheduleParams(keras.optimizers.AdamW(...), {"weight_decay": w, "beta_1": b})``

@@ -203,7 +203,7 @@ def to_model_garden(schedule: Any) -> dict[str, Any]:
             if fields["name"] is None:
                 fields["name"] = WARMUP_FIELDS[w_type]["name"]
             warmup = {"type": w_type, w_type: fields}
-            inner = schedule.after_warmup_lr_sched
+            inner = schedule.after_warmup_lr_sched  # type: ignore[attr-defined]
     lr_type, fields = _lr_section(inner)
     return {"learning_rate": {"type": lr_type, lr_type: fields}, "warmup": warmup}
 

@@ -81,7 +81,7 @@ class StepCosineDecayWithOffset(LearningRateSchedule):
             )
         v.increasing("boundaries", b)
         self.boundaries = raw
-        self.values = vals
+        self.values = vals  # type: ignore[method-assign,assignment]  # (Model Garden's)
         self.offset = v.number("offset", offset)
         self.name = v.schedule_name(name, "StepCosineDecayWithOffset")
         self._offset = v.as_exact(self.offset)

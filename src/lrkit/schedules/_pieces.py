@@ -105,7 +105,7 @@ class Knots:
 # -- fractions of a total ------------------------------------------------------------------
 
 
-def scaled(fraction: Number, total: int) -> Number:
+def scaled(fraction: Number, total: Number) -> Number:
     """``fraction * total`` as the number the user meant.
 
     The product is taken exactly (the float ``fraction`` as the rational it is), then
@@ -123,7 +123,7 @@ def scaled(fraction: Number, total: int) -> Number:
     return float(exact)
 
 
-def fraction_of(fraction: Number, total: int, rounding: int) -> int:
+def fraction_of(fraction: Number, total: Number, rounding: int) -> int:
     """:func:`scaled`, rounded up (``rounding > 0``) or down to a whole step count."""
     x = scaled(fraction, total)
     if isinstance(x, int):

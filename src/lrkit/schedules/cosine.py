@@ -88,8 +88,8 @@ class CosineDecay(LearningRateSchedule):
         target = self.warmup_target
         self._peak = self.initial_learning_rate if target is None else target
         self._one_minus_alpha = 1.0 - self.alpha
-        if self._warmup:
-            self._rise_by = self.warmup_target - self.initial_learning_rate
+        if target is not None and self._warmup:
+            self._rise_by = target - self.initial_learning_rate
         self._freeze()
 
     def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:

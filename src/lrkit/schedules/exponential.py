@@ -88,9 +88,8 @@ class ExponentialDecay(LearningRateSchedule):
         q_far = math.floor(self._q_safe) + 1 if self._q_safe < math.inf else None
         self._far_step = None if q_far is None else q_far * self._period
         # (as a float, for arrays of float steps: a large Python int may not convert)
-        self._far_float = (
-            math.inf if q_far is None or self._far_step >= 2.0**1023 else float(self._far_step)
-        )
+        far = self._far_step
+        self._far_float = math.inf if far is None or far >= 2.0**1023 else float(far)
         self._float32_direct = _float32_direct(rate, init, self._q_safe)
         self._freeze()
 

@@ -56,7 +56,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
             )
         v.increasing("boundaries", b)
         self.boundaries = b
-        self.values = vals
+        self.values = vals  # type: ignore[method-assign,assignment]  # (Keras's attribute)
         self.name = v.schedule_name(name, "PiecewiseConstant")
         self._float_values = tuple(float(x) for x in vals)
         self._freeze()
