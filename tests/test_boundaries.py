@@ -186,6 +186,31 @@ CASES = [
         flat=True,
     ),
     Case(
+        # a linear cooldown from step 60 of a warmed-up constant, over 30 steps
+        C.Cooldown(C.Warmup(C.Constant(1.0), 10), 60, 30, shape="linear"),
+        200,
+        [(10, "warmup end"), (60, "decay start"), (90, "decay end")],
+        90,
+        scan=(0, 150),
+        flat=True,
+    ),
+    Case(
+        # milestones in epochs (3 and 5) at the steps of those epochs, 10 steps each
+        C.Epochwise(C.MultiStep(1.0, [3, 5], gamma=0.5), 10, granularity="epoch"),
+        100,
+        [(30, "milestone"), (50, "milestone")],
+        60,
+        scan=(0, 100),
+    ),
+    Case(
+        C.Epochwise(C.CosineDecay(1.0, 4), 10, granularity="step"),
+        100,
+        [(40, "decay end")],
+        40,
+        scan=(0, 100),
+        flat=True,
+    ),
+    Case(
         C.PolyCycles(1.0, 100, power=2.0, k_decay=0.5, cycle_limit=2, warmup_steps=10),
         500,
         [(10, "warmup end"), (100, "restart"), (200, "decay end")],
