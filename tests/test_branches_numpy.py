@@ -1,6 +1,6 @@
 """On NumPy a branch of a formula is evaluated only on the steps that pick it.
 
-``ArrayOps.choose`` gives each branch a slice of the steps (when the branch index never
+``ArrayOps.switch`` gives each branch a slice of the steps (when the branch index never
 decreases along them, as for an ``arange``) or a masked copy (any other order), and
 writes the results into one output. Whatever the order and shape of the steps, every
 element equals the schedule at that step as a Python number (the float64 truth).
@@ -104,25 +104,58 @@ def test_a_warmup_over_ten_million_steps_peaks_near_three_results(np):
         del out
 
 
-def test_a_numpy_selection_lets_go_of_its_index(np):
+def test_a_numpy_switch_gives_each_branch_its_own_steps(np):
+    from lrkit.core.base import _array_step
+
+    ops, step = _array_step(np.arange(100))
+    seen = []
+
+    def branch(offset):
+        def f(steps):
+            seen.append(steps.tolist())
+            return steps * 1.0 + offset
+
+        return f
+
+    out = ops.switch(step >= 50, (branch(0.0), branch(1000.0)), step)
+    assert out.tolist() == [*range(50), *range(1050, 1100)]
+    # the larger piece first; each piece a slice of the ordered steps
+    assert sorted(seen) == [list(range(50)), list(range(50, 100))]
+    seen.clear()
+    order = np.asarray([3, 99, 1, 60])
+    index = ops.searchsorted(ops.table([50], order, rounding=1), order, side="right")
+    assert ops.switch(index, (branch(0.0), branch(1000.0)), order).tolist() == [
+        3.0,
+        1099.0,
+        1.0,
+        1060.0,
+    ]
+    assert sorted(seen) == [[3, 1], [99, 60]]
+
+
+def test_a_numpy_switch_lets_go_of_its_index(np):
     import weakref
 
     from lrkit.core.base import _array_step
 
     ops, step = _array_step(np.arange(100))
-    index = step >= 50
-    alive = weakref.ref(index)
+    refs = []
     seen = []
 
+    def index():
+        out = step >= 50
+        refs.append(weakref.ref(out))
+        return out
+
     def branch(steps):
-        seen.append(alive() is None)  # freed before any branch computes
+        seen.append(refs[0]() is None)  # freed before any branch computes
         return steps * 1.0
 
-    selection = ops.select([branch, branch], index)
-    del index
-    assert selection(step).tolist() == list(range(100)) and seen == [True, True]
-    with pytest.raises(RuntimeError, match="called once"):
-        selection(step)
+    # written as formulas write it: the index computed in the call's arguments (not
+    # inside an `assert`, whose rewriting keeps every operand for its message)
+    out = ops.switch(index(), (branch, branch), step)
+    assert out.tolist() == list(range(100))
+    assert seen == [True, True]
 
 
 def test_pow_ratio_looks_up_few_exponents_with_the_same_values(np):
@@ -140,13 +173,6 @@ def test_pow_ratio_looks_up_few_exponents_with_the_same_values(np):
                 got = ops.pow_ratio(0.96, k, scale, times=times)
                 assert got.shape == k.shape and got.dtype == np.float64
                 np.testing.assert_array_equal(got, want)
-                # a bound the caller guarantees: no pass over k to find it
-                below = int(k.max()) + 1 if k.size else 1
-                np.testing.assert_array_equal(
-                    ops.pow_ratio(0.96, k, scale, times=times, below=below), want
-                )
-    with pytest.raises(IndexError):  # a broken promise is an error, not a wrong value
-        ops.pow_ratio(0.96, few.reshape(-1), below=10)
     # and the Python-number path: math.pow of the same exponent
     from lrkit.core.namespace import SCALAR
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import lrkit
 import lrkit.model_garden
+from conftest import require
 from lrkit.core import fastpath as straight
 from lrkit.core.fastpath import Untraceable, straight_line
 from lrkit.core.namespace import SCALAR
@@ -235,7 +236,7 @@ class Doubling(lrkit.LearningRateSchedule):
         self.rate = rate
 
     def _compute(self, xp, step):
-        return self.rate * xp.pow(2.0, xp.to_float(xp.floor_divide(step, 10)))
+        return self.rate * xp.pow(2.0, xp.astype(xp.floor_divide(step, 10), xp.float_dtype))
 
 
 def test_foreign_schedules_inside_a_composition_are_called_live():
@@ -413,7 +414,7 @@ def test_inlining_keeps_the_order_of_the_operations():
 def test_float_of_a_python_number_is_left_to_the_operator():
     # float(step) / 3 is step / 3.0: the same conversion, for ints of any size
     def ratio(xp, step):
-        return xp.to_float(step) / 3
+        return xp.astype(step, xp.float_dtype) / 3
 
     f = straight_line(ratio)
     assert float not in [cell.cell_contents for cell in f.__closure__]  # no float() call
@@ -430,7 +431,7 @@ def test_float_of_a_foreign_value_is_kept():
         return np.float32(0.1)  # a foreign schedule's value: not a Python number
 
     def scaled(xp, step):
-        return xp.to_float(xp.opaque(f32, step)) * 3.0
+        return xp.astype(xp.opaque(f32, step), xp.float_dtype) * 3.0
 
     # float(float32(0.1)) * 3.0 in float64, not float32(0.1) * 3.0 in float32
     assert straight_line(scaled)(5) == scaled(SCALAR, 5) == float(np.float32(0.1)) * 3.0
@@ -440,10 +441,10 @@ def test_float_of_a_foreign_value_is_kept():
 @pytest.mark.parametrize("power", [0, 0.0, 0.5, 2, 2.0, 3.5])
 def test_pow_is_an_operator_only_where_it_means_math_pow(power):
     def remaining(xp, step):  # never below 0: written `**`
-        return xp.pow(xp.to_float(xp.maximum(10 - step, 0)) / 10, power)
+        return xp.pow(xp.astype(xp.maximum(10 - step, 0), xp.float_dtype) / 10, power)
 
     def shifted(xp, step):  # below 0 for steps under 5: math.pow's ValueError, not complex
-        return xp.pow(xp.to_float(step) - 5.0, power)
+        return xp.pow(xp.astype(step, xp.float_dtype) - 5.0, power)
 
     def ints(xp, step):  # an int ** an int is exact in Python, math.pow is not: kept
         return xp.pow(xp.maximum(step, 3), 40)
@@ -460,3 +461,31 @@ def test_pow_is_an_operator_only_where_it_means_math_pow(power):
 def math_pow_calls(compute) -> int:
     f = straight_line(compute)
     return [c.cell_contents for c in f.__closure__ or ()].count(SCALAR.pow)
+
+
+def _protocol_members(protocol: type) -> set[str]:
+    names = set(getattr(protocol, "__annotations__", {}))
+    names |= {n for n, v in vars(protocol).items() if callable(v) and not n.startswith("_")}
+    return names
+
+
+def test_every_namespace_has_every_operation_of_the_protocol():
+    np = require("numpy")
+    from lrkit.core.base import _array_step
+    from lrkit.core.fastpath import _Recorder, _Recording
+    from lrkit.core.ops import Ops
+
+    members = _protocol_members(Ops)
+    assert {"searchsorted", "astype", "switch", "take", "float_dtype"} <= members
+    assert not {"search", "to_float", "select", "choose"} & members
+    ops, _ = _array_step(np.arange(3))
+    for namespace in (SCALAR, ops, _Recording(_Recorder())):
+        have = set(dir(type(namespace))) | set(vars(namespace))
+        missing = members - have
+        assert not missing, (type(namespace).__name__, missing)
+    # the Array API's names and keyword
+    assert SCALAR.searchsorted([1, 2, 2, 3], 2, side="right") == 3
+    assert SCALAR.searchsorted([1, 2, 2, 3], 2) == 1
+    assert ops.searchsorted(np.asarray([1, 2, 2, 3]), np.asarray([2]), side="right").tolist() == [3]
+    assert SCALAR.astype(7, SCALAR.float_dtype) == 7.0 and type(SCALAR.astype(7, float)) is float
+    assert ops.astype(np.arange(3), ops.float_dtype).dtype == np.float64

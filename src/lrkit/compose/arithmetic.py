@@ -8,6 +8,7 @@ from typing import Any
 from lrkit.compose._child import child
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule, formula
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 
 
@@ -40,7 +41,7 @@ class Scale(LearningRateSchedule):
         self._inner = formula(self.schedule)
         self._freeze()
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         return self.factor * self._inner(xp, step)
 
 
@@ -80,7 +81,7 @@ class Sum(_Many):
     def __init__(self, schedules: Sequence[Any], name: str = "Sum") -> None:
         super().__init__(schedules, name)
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         first, *rest = self._inner
         out = first(xp, step)
         for f in rest:
@@ -107,7 +108,7 @@ class Product(_Many):
     def __init__(self, schedules: Sequence[Any], name: str = "Product") -> None:
         super().__init__(schedules, name)
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         first, *rest = self._inner
         out = first(xp, step)
         for f in rest:
@@ -161,7 +162,7 @@ class Clamp(LearningRateSchedule):
         self._inner = formula(self.schedule)
         self._freeze()
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         out = self._inner(xp, step)
         if self.min_value is not None:
             out = xp.maximum(out, float(self.min_value))

@@ -8,6 +8,7 @@ from typing import Any
 from lrkit.compose._child import check_step_mode, child
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule, formula
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 
 
@@ -87,8 +88,8 @@ class Join(LearningRateSchedule):
             return inner
         return lambda xp, step: inner(xp, xp.since(step, start))
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         if not self.boundaries:
             return self._pieces[0](xp, step)
-        index = xp.search(xp.table(self.boundaries, step, rounding=1), step, right=True)
-        return xp.select(self._pieces, index)(xp, step)
+        index = xp.searchsorted(xp.table(self.boundaries, step, rounding=1), step, side="right")
+        return xp.switch(index, self._pieces, xp, step)

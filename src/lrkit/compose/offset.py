@@ -7,6 +7,7 @@ from typing import Any
 from lrkit.compose._child import child
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule, formula
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 
 
@@ -44,5 +45,5 @@ class Offset(LearningRateSchedule):
         self._inner = formula(self.schedule)
         self._freeze()
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         return self._inner(xp, xp.since(step, self._offset))

@@ -7,6 +7,7 @@ from typing import Any
 from lrkit.compose._child import check_step_mode, child
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule, formula
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 from lrkit.schedules._common import cosine_remaining
 
@@ -89,22 +90,22 @@ class Warmup(LearningRateSchedule):
         self._inner = formula(self.schedule)  # resolved once
         self._freeze()
 
-    def _rise(self, xp: Any, step: Any) -> Any:
-        x = xp.to_float(xp.minimum(step, self._w)) / self._w
+    def _rise(self, xp: Ops, step: Any) -> Any:
+        x = xp.astype(xp.minimum(step, self._w), xp.float_dtype) / self._w
         if self.shape == "polynomial":
             x = xp.pow(x, self.power)
         elif self.shape == "cosine":
             x = cosine_remaining(xp, x)
         return self.initial_learning_rate + (self._peak - self.initial_learning_rate) * x
 
-    def _after(self, xp: Any, step: Any) -> Any:
+    def _after(self, xp: Ops, step: Any) -> Any:
         return self._inner(xp, step if self._global else xp.since(step, self._w))
 
     # the two phases, as plain functions of (self, xp, step): a tuple built once, and no
     # reference cycle through bound methods
     _phases = (_rise, _after)
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         if not self._w:
             return self._inner(xp, step)
-        return xp.select(self._phases, step >= self._w)(self, xp, step)
+        return xp.switch(step >= self._w, self._phases, self, xp, step)

@@ -2,8 +2,10 @@
 
 * :mod:`lrkit.core.base`: :class:`LearningRateSchedule`, the base class, and how a
   call reaches a schedule's formula;
-* :mod:`lrkit.core.namespace`: the operations a formula is written against, for
-  Python numbers and for arrays;
+* :mod:`lrkit.core.ops`: :class:`~lrkit.core.ops.Ops`, the operations a formula is
+  written against; :mod:`lrkit.core.scalar` (Python numbers) and
+  :mod:`lrkit.core.arrays` (arrays) implement them (:mod:`lrkit.core.namespace`
+  re-exports both);
 * :mod:`lrkit.core.fastpath`: the Python-number fast path;
 * :mod:`lrkit.core.validate`: argument checks, with Keras's messages;
 * :mod:`lrkit.core.registry` and :mod:`lrkit.core.serialization`: configs.

@@ -7,8 +7,10 @@ import math
 import numbers
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from lrkit.core.namespace import SCALAR, ArrayOps
+from lrkit.core.arrays import ArrayOps
+from lrkit.core.ops import Ops
 from lrkit.core.registry import _OWN
+from lrkit.core.scalar import SCALAR
 
 
 @runtime_checkable
@@ -68,7 +70,7 @@ class LearningRateSchedule:
         return self._call_other(step)
 
     # -- the formula ---------------------------------------------------------------
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         raise NotImplementedError(
             f"Learning rate schedule '{type(self).__name__}' must override `__call__(self, step)`."
         )
@@ -277,7 +279,7 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def evaluate(schedule: Any, xp: Any, step: Any) -> Any:
+def evaluate(schedule: Any, xp: Ops, step: Any) -> Any:
     """``schedule`` at ``step`` inside another schedule's formula.
 
     lrkit's own schedules share the caller's namespace (no re-dispatch, no
@@ -305,11 +307,11 @@ def formula(schedule: Any) -> Any:
     return functools.partial(_opaque, functools.partial(_called, schedule))
 
 
-def _opaque(inner: Any, xp: Any, step: Any) -> Any:
+def _opaque(inner: Any, xp: Ops, step: Any) -> Any:
     return xp.opaque(inner, step)
 
 
-def _called(schedule: Any, xp: Any, step: Any) -> Any:
+def _called(schedule: Any, xp: Ops, step: Any) -> Any:
     return schedule(step)
 
 

@@ -10,7 +10,7 @@ hand.
 recording namespace, and writes down what it did: one Python function of the step,
 holding the same operations on the same constants in the same order. Everything that
 depends only on the config (the schedule is immutable) is computed while recording
-and left out; a branch on the step (``xp.select``/``xp.choose``/``xp.where``)
+and left out; a branch on the step (``xp.switch``/``xp.where``)
 becomes an ``if``; ``xp.minimum``, ``xp.since``, ... become the conditional
 expressions SCALAR's functions are made of. Its results are therefore bit for bit
 those of the SCALAR path, at about the cost of the hand-written formula. A value used
@@ -39,7 +39,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from lrkit.core.namespace import SCALAR
+from lrkit.core.scalar import SCALAR
 
 # beyond these the recording is given up (the formula keeps the SCALAR path): an
 # `if`/`elif` chain is a linear search, and Python's compiler has nesting limits
@@ -256,7 +256,9 @@ class _Recorder:
             # an arithmetic operator converts an int operand as float() does (the same
             # rounding, the same OverflowError): float(x) + y is x + y for a float y
             out.converted = (x, self.lines)
-            self.lines[-1].unused_ok = True
+            line = self.lines[-1]
+            assert isinstance(line, _Line)  # (the call just recorded)
+            line.unused_ok = True
         return out
 
     def _float(self, n: int) -> float:
@@ -452,7 +454,7 @@ class _Recording:
 
     is_array = False
     wide = True
-    int_max = None
+    int_max: int | None = None
 
     def __init__(self, rec: _Recorder) -> None:
         self.rec = rec
@@ -465,7 +467,11 @@ class _Recording:
         # (math's functions give floats)
         return self.rec.call(fn, *args, is_float=True) if _symbolic(*args) else fn(*args)
 
-    def to_float(self, x: Any) -> Any:
+    float_dtype = float
+
+    def astype(self, x: Any, dtype: Any) -> Any:
+        if dtype is not float:
+            raise Untraceable(f"a conversion to {dtype!r}")
         if _is_float(x):
             return x
         return self.rec.to_float(x) if isinstance(x, _Sym) else float(x)
@@ -495,9 +501,8 @@ class _Recording:
         k: Any,
         scale: int | float = 1,
         times: float = 1.0,
-        below: int | None = None,
     ) -> Any:
-        power = self.pow(base, k if scale == 1 else self.to_float(k) / scale)  # as SCALAR's
+        power = self.pow(base, k if scale == 1 else self.astype(k, float) / scale)  # as SCALAR's
         return power if times == 1.0 else times * power
 
     def floor_divide(self, a: Any, b: Any) -> Any:
@@ -563,11 +568,11 @@ class _Recording:
     def table(self, values: Sequence[Any], like: Any = None, rounding: int = 0) -> Any:
         return SCALAR.table(values, None, rounding)
 
-    def search(self, table: Sequence[Any], x: Any, right: bool = False) -> Any:
-        if not isinstance(x, _Sym):
-            return SCALAR.search(table, x, right)
+    def searchsorted(self, x1: Sequence[Any], x2: Any, *, side: str = "left") -> Any:
+        if not isinstance(x2, _Sym):
+            return SCALAR.searchsorted(x1, x2, side=side)
         out = self.rec.call(
-            bisect.bisect_right if right else bisect.bisect_left, table, x, plain=True
+            bisect.bisect_right if side == "right" else bisect.bisect_left, x1, x2, plain=True
         )
         return _mark(out, True, True)  # (an index)
 
@@ -578,13 +583,10 @@ class _Recording:
         out = self.rec.emit(f"{self.rec.constant(table)}[{{0}}]", (index,), floats, _plain(*table))
         return _mark(out, _finite(*table), _nonneg(*table))
 
-    def select(self, branches: Sequence[Callable[..., Any]], index: Any) -> Any:
+    def switch(self, index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -> Any:
         if not isinstance(index, _Sym):
-            return branches[index]
-        return lambda *args: self.rec.branches(index, branches, args)
-
-    def choose(self, index: Any, branches: Sequence[Callable[..., Any]], *args: Any) -> Any:
-        return self.select(branches, index)(*args)
+            return branches[index](*operands)
+        return self.rec.branches(index, branches, operands)
 
     def opaque(self, formula: Callable[[Any, Any], Any], step: Any) -> Any:
         """A formula not to look into (a foreign schedule's): called as it is, with

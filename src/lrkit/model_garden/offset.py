@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule, evaluate
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 from lrkit.schedules import CosineDecay, ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay
 
@@ -41,7 +42,7 @@ class WithOffset(LearningRateSchedule):
         self._offset = v.as_exact(self.offset)
         self._freeze()
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         off = self._offset
         if off == 0:
             shifted = step

@@ -12,10 +12,11 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 
 
-def _shifted(xp: Any, step: Any, offset: int | float) -> Any:
+def _shifted(xp: Ops, step: Any, offset: int | float) -> Any:
     """``max(step - offset, 0)``: the step counted from the offset, held at 0 before it."""
     if offset == 0:
         return step
@@ -68,8 +69,8 @@ class DirectPowerDecay(LearningRateSchedule):
         self.name = v.schedule_name(name, "DirectPowerDecay")
         self._freeze()
 
-    def _compute(self, xp: Any, step: Any) -> Any:
-        base = xp.to_float(xp.maximum(step, 1))
+    def _compute(self, xp: Ops, step: Any) -> Any:
+        base = xp.astype(xp.maximum(step, 1), xp.float_dtype)
         return self.initial_learning_rate * xp.pow(base, float(self.power))
 
 
@@ -134,12 +135,14 @@ class PowerAndLinearDecay(LearningRateSchedule):
         self._ramp = self.total_decay_steps * self.linear_decay_fraction
         self._freeze()
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         u = _shifted(xp, step, self._offset)
-        lr = self.initial_learning_rate * xp.pow(xp.to_float(xp.maximum(u, 1)), float(self.power))
+        lr = self.initial_learning_rate * xp.pow(
+            xp.astype(xp.maximum(u, 1), xp.float_dtype), float(self.power)
+        )
         if not self._ramp > 0:
             return lr
-        ramp = xp.minimum(xp.to_float(self._total - u) / self._ramp, 1.0)
+        ramp = xp.minimum(xp.astype(self._total - u, xp.float_dtype) / self._ramp, 1.0)
         return xp.maximum(lr * ramp, 0.0)
 
 
@@ -211,9 +214,9 @@ class PowerDecayWithOffset(LearningRateSchedule):
         except OverflowError:
             return None
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         pre = float(self.pre_offset_learning_rate)
-        base = xp.to_float(xp.maximum(step - self._offset, 1))
+        base = xp.astype(xp.maximum(step - self._offset, 1), xp.float_dtype)
         if self._cap is not None:
             base = xp.minimum(base, self._cap)
         after = xp.minimum(self.initial_learning_rate * xp.pow(base, float(self.power)), pre)

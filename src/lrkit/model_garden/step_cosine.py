@@ -7,6 +7,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 from lrkit.model_garden.power import _shifted
 from lrkit.schedules._common import cosine_remaining
@@ -93,13 +94,13 @@ class StepCosineDecayWithOffset(LearningRateSchedule):
         self._lo = (f[0], *f[1:], f[-1])
         self._freeze()
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         u = _shifted(xp, step, self._offset)
-        i = xp.search(xp.table(self._bounds, u, rounding=1), u, right=True)
+        i = xp.searchsorted(xp.table(self._bounds, u, rounding=1), u, side="right")
         if self._exact:
-            elapsed = xp.to_float(u - xp.take(xp.table(self._starts, u), i))
+            elapsed = xp.astype(u - xp.take(xp.table(self._starts, u), i), xp.float_dtype)
         else:
-            elapsed = xp.to_float(u) - xp.take(xp.table(self._starts), i)
+            elapsed = xp.astype(u, xp.float_dtype) - xp.take(xp.table(self._starts), i)
         length = xp.take(xp.table(self._lengths), i)
         hi = xp.take(xp.table(self._hi), i)
         lo = xp.take(xp.table(self._lo), i)

@@ -13,6 +13,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule, evaluate
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 
 
@@ -54,13 +55,13 @@ class _ModelGardenWarmup(LearningRateSchedule):
         after = self.after_warmup_lr_sched
         return float(after) if isinstance(after, (int, float)) else after(step)
 
-    def _tail(self, xp: Any, step: Any) -> Any:
+    def _tail(self, xp: Ops, step: Any) -> Any:
         after = self.after_warmup_lr_sched
         if isinstance(after, (int, float)):
             return float(after)
         return evaluate(after, xp, step)
 
-    def _rise(self, xp: Any, step: Any) -> Any:
+    def _rise(self, xp: Ops, step: Any) -> Any:
         raise NotImplementedError
 
     # the two phases, as plain functions of (self, xp, step) (each subclass has its
@@ -70,10 +71,10 @@ class _ModelGardenWarmup(LearningRateSchedule):
         lambda self, xp, step: self._tail(xp, step),
     )
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         if not self._w:
             return self._tail(xp, step)
-        return xp.select(self._phases, step >= self._w)(self, xp, step)
+        return xp.switch(step >= self._w, self._phases, self, xp, step)
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> LearningRateSchedule:
@@ -143,9 +144,9 @@ class LinearWarmup(_ModelGardenWarmup):
         self._setup(after_warmup_lr_sched, warmup_steps)
         self._freeze()
 
-    def _rise(self, xp: Any, step: Any) -> Any:
+    def _rise(self, xp: Ops, step: Any) -> Any:
         start = self.warmup_learning_rate
-        return start + xp.to_float(step) / self._w * (self._peak - start)
+        return start + xp.astype(step, xp.float_dtype) / self._w * (self._peak - start)
 
 
 @builtin(module="lrkit")
@@ -194,6 +195,6 @@ class PolynomialWarmUp(_ModelGardenWarmup):
         self._setup(after_warmup_lr_sched, warmup_steps)
         self._freeze()
 
-    def _rise(self, xp: Any, step: Any) -> Any:
-        fraction = xp.maximum(xp.to_float(step), 1.0) / self._w
+    def _rise(self, xp: Ops, step: Any) -> Any:
+        fraction = xp.maximum(xp.astype(step, xp.float_dtype), 1.0) / self._w
         return self._peak * xp.pow(fraction, float(self.power))

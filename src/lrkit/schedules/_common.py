@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from lrkit.core.ops import Ops
+
 HALF_PI = math.pi / 2
 
 
-def split(xp: Any, step: Any, period: int | float) -> tuple[Any, Any]:
+def split(xp: Ops, step: Any, period: int | float) -> tuple[Any, Any]:
     """``(q, r)`` with ``step = q * period + r`` and ``0 <= r < period``.
 
     Exact for an integer step and an integer period (integer arithmetic), so
@@ -19,7 +21,7 @@ def split(xp: Any, step: Any, period: int | float) -> tuple[Any, Any]:
     return xp.divmod(step, period)
 
 
-def ratio(xp: Any, step: Any, period: int | float) -> Any:
+def ratio(xp: Ops, step: Any, period: int | float) -> Any:
     """``step / period``, within an ulp or two of the exact quotient.
 
     In float64 (Python numbers, float64 arrays) an integer step converts exactly up
@@ -28,13 +30,13 @@ def ratio(xp: Any, step: Any, period: int | float) -> Any:
     integer part stays exact.
     """
     if xp.wide:
-        return xp.to_float(step) / period
+        return xp.astype(step, xp.float_dtype) / period
     q, r = xp.divmod(step, period)
-    r = xp.to_float(r) / period  # (rebinding frees each array as soon as it is used)
-    return xp.to_float(q) + r
+    r = xp.astype(r, xp.float_dtype) / period  # (rebinding frees each array as soon as it is used)
+    return xp.astype(q, xp.float_dtype) + r
 
 
-def cosine_remaining(xp: Any, remaining: Any) -> Any:
+def cosine_remaining(xp: Ops, remaining: Any) -> Any:
     """``(1 + cos(pi * (1 - x))) / 2`` for ``x = remaining`` in ``[0, 1]``.
 
     Written as ``sin(pi/2 * x)**2``: near the end of a decay (``x -> 0``) the value is

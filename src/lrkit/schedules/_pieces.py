@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lrkit.core import validate as v
+from lrkit.core.ops import Ops
 from lrkit.schedules._common import cosine_remaining
 
 Number = int | float
@@ -21,7 +22,7 @@ Number = int | float
 # -- interpolation -------------------------------------------------------------------------
 
 
-def lerp(xp: Any, a: Any, b: Any, elapsed: Any, length: Any) -> Any:
+def lerp(xp: Ops, a: Any, b: Any, elapsed: Any, length: Any) -> Any:
     """``a + (b - a) * elapsed / length``, computed from the nearer end.
 
     ``elapsed`` runs from 0 to ``length`` (> 0). The first half is measured from ``a``
@@ -30,12 +31,12 @@ def lerp(xp: Any, a: Any, b: Any, elapsed: Any, length: Any) -> Any:
     precision next to either end.
     """
     remaining = length - elapsed
-    up = a + (b - a) * (xp.to_float(elapsed) / length)
-    down = b - (b - a) * (xp.to_float(remaining) / length)
+    up = a + (b - a) * (xp.astype(elapsed, xp.float_dtype) / length)
+    down = b - (b - a) * (xp.astype(remaining, xp.float_dtype) / length)
     return xp.where(elapsed * 2 <= length, up, down)
 
 
-def cosine_lerp(xp: Any, a: Any, b: Any, elapsed: Any, length: Any) -> Any:
+def cosine_lerp(xp: Ops, a: Any, b: Any, elapsed: Any, length: Any) -> Any:
     r"""``b + (a - b) (1 + \cos(\pi x)) / 2`` for ``x = elapsed / length``.
 
     Written as :math:`a + (b - a)\sin^2(\tfrac{\pi}{2}x)` on the first half and
@@ -43,12 +44,12 @@ def cosine_lerp(xp: Any, a: Any, b: Any, elapsed: Any, length: Any) -> Any:
     :math:`1 - x` from the exact remaining steps: exactly ``a`` and ``b`` at the ends.
     """
     remaining = length - elapsed
-    up = a + (b - a) * cosine_remaining(xp, xp.to_float(elapsed) / length)
-    down = b + (a - b) * cosine_remaining(xp, xp.to_float(remaining) / length)
+    up = a + (b - a) * cosine_remaining(xp, xp.astype(elapsed, xp.float_dtype) / length)
+    down = b + (a - b) * cosine_remaining(xp, xp.astype(remaining, xp.float_dtype) / length)
     return xp.where(elapsed * 2 <= length, up, down)
 
 
-def one_minus_sqrt(xp: Any, x: Any, rest: Any) -> Any:
+def one_minus_sqrt(xp: Ops, x: Any, rest: Any) -> Any:
     r""":math:`1 - \sqrt{1 - x}` for ``x`` in [0, 1] and ``rest`` :math:`= 1 - x` (from
     the exact remaining steps), as :math:`x / (1 + \sqrt{1 - x})`: no cancellation."""
     return x / (1.0 + xp.sqrt(rest))
@@ -80,20 +81,20 @@ class Knots:
         self.a = self.ys[:-1]
         self.b = self.ys[1:]
 
-    def __call__(self, xp: Any, step: Any) -> Any:
+    def __call__(self, xp: Ops, step: Any) -> Any:
         n = len(self.xs)
         if n == 1:
             return self.ys[0]
         # how many knots are <= t (table rounded up: "x <= t" stays exact for the step's dtype)
-        i = xp.search(xp.table(self.xs, step, rounding=1), step, right=True)
+        i = xp.searchsorted(xp.table(self.xs, step, rounding=1), step, side="right")
         k = xp.minimum(xp.maximum(i - 1, 0), n - 2)
         if self.exact:  # t - x_k in integers
             elapsed = step - xp.take(xp.table(self.starts, step), k)
         else:
-            elapsed = xp.to_float(step) - xp.take(xp.table(self.starts), k)
+            elapsed = xp.astype(step, xp.float_dtype) - xp.take(xp.table(self.starts), k)
         # lengths as floats: a segment may be longer than the step's integer dtype holds
         length = xp.take(xp.table(self.lengths), k)
-        elapsed = xp.minimum(xp.maximum(xp.to_float(elapsed), 0.0), length)
+        elapsed = xp.minimum(xp.maximum(xp.astype(elapsed, xp.float_dtype), 0.0), length)
         a = xp.take(xp.table(self.a), k)
         b = xp.take(xp.table(self.b), k)
         inner = (cosine_lerp if self.cosine else lerp)(xp, a, b, elapsed, length)
@@ -168,7 +169,7 @@ def unit_interval(name: str, value: Any) -> Number:
 # -- warmup ---------------------------------------------------------------------------------
 
 
-def with_warmup(xp: Any, step: Any, steps: Number, start: float, target: Any, after: Any) -> Any:
+def with_warmup(xp: Ops, step: Any, steps: Number, start: float, target: Any, after: Any) -> Any:
     """``after``, preceded for ``t < steps`` by a straight line from ``start`` (at 0) to
     ``target`` (at ``steps``)."""
     if steps == 0:

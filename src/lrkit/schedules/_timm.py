@@ -6,6 +6,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
+from lrkit.core.ops import Ops
 from lrkit.schedules._common import split
 from lrkit.schedules._pieces import integer, with_warmup
 from lrkit.schedules.cosine_restarts import HORIZON, MAX_PERIODS
@@ -31,10 +32,10 @@ class TimmWarmup(LearningRateSchedule):
         self._w = v.as_exact(self.warmup_steps)
         self._target = float(self.initial_learning_rate)
 
-    def _after(self, xp: Any, step: Any) -> Any:
+    def _after(self, xp: Ops, step: Any) -> Any:
         raise NotImplementedError
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         w = self._w
         local = xp.since(step, w) if self.warmup_prefix and w else step
         after = self._after(xp, local)
@@ -96,27 +97,27 @@ class Cycles(TimmWarmup):
         self._lengths = (*(first * mm**i for i in range(len(starts))), 1)
         self._peaks = (*(float(self.cycle_decay) ** i for i in range(len(starts))), 0.0)
 
-    def _shape(self, xp: Any, elapsed: Any, length: Any) -> Any:
+    def _shape(self, xp: Ops, elapsed: Any, length: Any) -> Any:
         """The cycle's shape, from 1 at its start towards 0 at its end."""
         raise NotImplementedError
 
-    def _after(self, xp: Any, step: Any) -> Any:
+    def _after(self, xp: Ops, step: Any) -> Any:
         lo, base = float(self.min_learning_rate), float(self.initial_learning_rate)
         if self.cycle_mul == 1:
             i, elapsed = split(xp, step, self._first)
             length: Any = self._first
-            peak = base * xp.pow(float(self.cycle_decay), xp.to_float(i))
+            peak = base * xp.pow(float(self.cycle_decay), xp.astype(i, xp.float_dtype))
             done = None if self.cycle_limit is None else i >= self.cycle_limit
         else:
-            idx = xp.search(xp.table(self._starts, step, rounding=1), step, right=True) - 1
+            idx = xp.searchsorted(xp.table(self._starts, step, rounding=1), step, side="right") - 1
             done = idx >= self._n
             if self._exact:
                 elapsed = step - xp.take(xp.table(self._starts, step), idx)
             else:
-                elapsed = xp.to_float(step) - xp.take(xp.table(self._starts), idx)
+                elapsed = xp.astype(step, xp.float_dtype) - xp.take(xp.table(self._starts), idx)
             # lengths as floats: a cycle may be longer than the step's integer dtype holds
             length = xp.take(xp.table(self._lengths), idx)
-            elapsed = xp.minimum(xp.to_float(elapsed), length)
+            elapsed = xp.minimum(xp.astype(elapsed, xp.float_dtype), length)
             peak = base * xp.take(xp.table(self._peaks), idx)
         out = lo + (peak - lo) * self._shape(xp, elapsed, length)
         return out if done is None else xp.where(done, lo, out)

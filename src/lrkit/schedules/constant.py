@@ -6,6 +6,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 
 
@@ -31,5 +32,5 @@ class Constant(LearningRateSchedule):
         self.name = v.schedule_name(name, "Constant")
         self._freeze()
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         return float(self.learning_rate)

@@ -6,6 +6,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 from lrkit.schedules._common import cosine_remaining
 
@@ -89,28 +90,32 @@ class CosineDecay(LearningRateSchedule):
             self._rise_by = self.warmup_target - self.initial_learning_rate
         self._freeze()
 
-    def _decayed(self, xp: Any, step: Any, start: int | float = 0) -> Any:
+    def _decayed(self, xp: Ops, step: Any, start: int | float = 0) -> Any:
         d = self._decay
         # the decay's steps (since `start`) and the remaining fraction are temporaries
         # of one expression, each freed once used (cosine_remaining frees the fraction)
         c = cosine_remaining(
-            xp, xp.to_float(xp.maximum(d - (xp.since(step, start) if start else step), 0)) / d
+            xp,
+            xp.astype(xp.maximum(d - (xp.since(step, start) if start else step), 0), xp.float_dtype)
+            / d,
         )
         return self._peak * (self._one_minus_alpha * c + self.alpha)
 
-    def _rising(self, xp: Any, step: Any) -> Any:
+    def _rising(self, xp: Ops, step: Any) -> Any:
         w = self._warmup
-        return self.initial_learning_rate + self._rise_by * (xp.to_float(xp.minimum(step, w)) / w)
+        return self.initial_learning_rate + self._rise_by * (
+            xp.astype(xp.minimum(step, w), xp.float_dtype) / w
+        )
 
-    def _decaying(self, xp: Any, step: Any) -> Any:
+    def _decaying(self, xp: Ops, step: Any) -> Any:
         return self._decayed(xp, step, self._warmup)
 
     # the two phases, as plain functions of (self, xp, step): a tuple built once, and no
     # reference cycle through bound methods
     _phases = (_rising, _decaying)
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         if not self._warmup:
             return self._decayed(xp, step)
         # a Python number evaluates its phase only; an array, both (then selects)
-        return xp.select(self._phases, step >= self._warmup)(self, xp, step)
+        return xp.switch(step >= self._warmup, self._phases, self, xp, step)

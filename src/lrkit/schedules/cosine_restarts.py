@@ -8,6 +8,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 from lrkit.schedules._common import cosine_remaining, split
 
@@ -167,7 +168,7 @@ class CosineDecayRestarts(LearningRateSchedule):
         self._one_minus_alpha = 1.0 - self.alpha
         self._freeze()
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         if self._swing == 0:
             return self._floor
         # Each array is freed once used: at most three are alive at once. The steps left
@@ -180,13 +181,13 @@ class CosineDecayRestarts(LearningRateSchedule):
             del i
             left = [self._first - elapsed]
             del elapsed
-            cosine = cosine_remaining(xp, xp.to_float(left.pop()) / self._first)
+            cosine = cosine_remaining(xp, xp.astype(left.pop(), xp.float_dtype) / self._first)
         else:
-            i = xp.search(xp.table(self._starts, step, rounding=1), step, right=True) - 1
+            i = xp.searchsorted(xp.table(self._starts, step, rounding=1), step, side="right") - 1
             if self._exact:
-                elapsed = xp.to_float(step - xp.take(xp.table(self._starts, step), i))
+                elapsed = xp.astype(step - xp.take(xp.table(self._starts, step), i), xp.float_dtype)
             else:
-                elapsed = xp.to_float(step) - xp.take(xp.table(self._starts), i)
+                elapsed = xp.astype(step, xp.float_dtype) - xp.take(xp.table(self._starts), i)
             lengths = xp.table(self._lengths)
             left = [xp.take(lengths, i) - elapsed]
             del elapsed

@@ -7,6 +7,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 from lrkit.schedules._common import cosine_remaining
 from lrkit.schedules._pieces import integer, with_warmup
@@ -112,7 +113,7 @@ class Cosine(LearningRateSchedule):
         self._w = v.as_exact(self.warmup_steps)
         self._freeze()
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         d, w, n = self._d, self._w, self._n
         peak, alpha = float(self.initial_learning_rate), float(self.alpha)
         elapsed = xp.minimum(xp.since(step, w), d)
@@ -121,9 +122,9 @@ class Cosine(LearningRateSchedule):
         else:  # n e mod D, and D (the end of the last cycle) once e = D
             position = xp.where(elapsed >= d, d, xp.remainder(n * elapsed, d))
         if self.waves == 0.5:
-            f = cosine_remaining(xp, xp.to_float(d - position) / d)
+            f = cosine_remaining(xp, xp.astype(d - position, xp.float_dtype) / d)
         else:
-            c = xp.cos((math.pi * self.waves / d) * xp.to_float(position))
+            c = xp.cos((math.pi * self.waves / d) * xp.astype(position, xp.float_dtype))
             f = c * c
         if self.exponent != 1:
             f = xp.pow(f, float(self.exponent))
@@ -213,9 +214,9 @@ class CosineCycles(Cycles):
         self.name = v.schedule_name(name, "CosineCycles")
         self._freeze()
 
-    def _shape(self, xp: Any, elapsed: Any, length: Any) -> Any:
+    def _shape(self, xp: Ops, elapsed: Any, length: Any) -> Any:
         if self.k_decay == 1:
-            return cosine_remaining(xp, xp.to_float(length - elapsed) / length)
+            return cosine_remaining(xp, xp.astype(length - elapsed, xp.float_dtype) / length)
         k = float(self.k_decay)
-        x = xp.pow(xp.to_float(elapsed) / length, k)
+        x = xp.pow(xp.astype(elapsed, xp.float_dtype) / length, k)
         return cosine_remaining(xp, 1.0 - x)

@@ -7,6 +7,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 from lrkit.schedules._common import split
 from lrkit.schedules._pieces import choice
@@ -83,17 +84,17 @@ class Cyclic(LearningRateSchedule):
         self._down = v.as_exact(down)
         self._freeze()
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         up, down = self._up, self._down
         q, r = split(xp, step, up + down)
-        rising = xp.to_float(r) / up
+        rising = xp.astype(r, xp.float_dtype) / up
         # a zero-length way down is never taken; `or 1` keeps its division finite
-        falling = xp.to_float(up + down - r) / (down or 1)
+        falling = xp.astype(up + down - r, xp.float_dtype) / (down or 1)
         scale = xp.where(r <= up, rising, falling)
         span = float(self.max_learning_rate) - float(self.base_learning_rate)
         if self.mode == "triangular2":
-            scale = scale * xp.pow(0.5, xp.to_float(q))
+            scale = scale * xp.pow(0.5, xp.astype(q, xp.float_dtype))
         elif self.mode == "exp_range":
             # exp(t ln g), not g**t: g rounded to float32 would be off by t ulps
-            scale = scale * xp.exp(xp.to_float(step) * math.log(self.gamma))
+            scale = scale * xp.exp(xp.astype(step, xp.float_dtype) * math.log(self.gamma))
         return float(self.base_learning_rate) + span * scale

@@ -8,6 +8,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 
 
@@ -94,29 +95,28 @@ class ExponentialDecay(LearningRateSchedule):
     # the exponent is q + f: q whole periods (an integer for integer steps: `pow`
     # converts it) and the fraction f of the current period (none with `staircase`).
     # Each array is rebound as soon as it is used: at most three are alive at once.
-    def _direct(self, xp: Any, step: Any) -> Any:
+    def _direct(self, xp: Ops, step: Any) -> Any:
         rate, period = self.decay_rate, self._period
         init = self.initial_learning_rate
         if self.staircase:
             return xp.pow_ratio(rate, xp.floor_divide(step, period), times=init)
         q, f = xp.divmod(step, period)
         q = xp.pow_ratio(rate, q, times=init)
-        # (an integer period: the remainder of a step >= 0 lies in [0, period))
-        return q * xp.pow_ratio(rate, f, period, below=period if type(period) is int else None)
+        return q * xp.pow_ratio(rate, f, period)
 
-    def _logs(self, xp: Any, step: Any) -> Any:
+    def _logs(self, xp: Ops, step: Any) -> Any:
         if self.staircase:
-            e = xp.to_float(xp.floor_divide(step, self._period))
+            e = xp.astype(xp.floor_divide(step, self._period), xp.float_dtype)
         else:
             q, f = xp.divmod(step, self._period)
-            e = xp.to_float(q) + xp.to_float(f) / self._period
+            e = xp.astype(q, xp.float_dtype) + xp.astype(f, xp.float_dtype) / self._period
         return self._sign * xp.exp(self._ln_init + e * self._ln_rate)
 
     # the two forms, as plain functions of (self, xp, step): a tuple built once, and no
     # reference cycle through bound methods
     _branches = (_direct, _logs)
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         if not self.initial_learning_rate:
             return 0.0
         far = self._far_step
@@ -129,7 +129,7 @@ class ExponentialDecay(LearningRateSchedule):
         if xp.is_array and xp.int_max is None:
             far = self._far_float
         # (the comparison inline: NumPy frees it once the selection has used it)
-        return xp.select(self._branches, step >= far)(self, xp, step)
+        return xp.switch(step >= far, self._branches, self, xp, step)
 
 
 def _float32(x: float) -> float:

@@ -6,6 +6,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 from lrkit.schedules._pieces import optional, with_warmup
 
@@ -75,9 +76,9 @@ class InverseSqrt(LearningRateSchedule):
         self._tau = v.as_exact(tau)
         self._freeze()
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         peak, w, tau = float(self.initial_learning_rate), self._w, self._tau
         # max(t, W): the branch is also evaluated (and discarded) during the warmup
         shifted = xp.maximum(step, w) - w + tau
-        decay = peak * xp.sqrt(float(tau) / xp.to_float(shifted))
+        decay = peak * xp.sqrt(float(tau) / xp.astype(shifted, xp.float_dtype))
         return with_warmup(xp, step, w, float(self.warmup_learning_rate), peak, decay)

@@ -6,6 +6,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 from lrkit.schedules._common import ratio, split
 
@@ -58,10 +59,10 @@ class InverseTimeDecay(LearningRateSchedule):
         self._period = v.as_exact(self.decay_steps)
         self._freeze()
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         # (the quotient a temporary of the expression: NumPy computes in its memory)
         if self.staircase:
             return self.initial_learning_rate / (
-                1.0 + self.decay_rate * xp.to_float(split(xp, step, self._period)[0])
+                1.0 + self.decay_rate * xp.astype(split(xp, step, self._period)[0], xp.float_dtype)
             )
         return self.initial_learning_rate / (1.0 + self.decay_rate * ratio(xp, step, self._period))

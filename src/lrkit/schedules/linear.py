@@ -7,6 +7,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 from lrkit.schedules._pieces import Knots, choice, lerp, with_warmup
 
@@ -72,7 +73,7 @@ class Linear(LearningRateSchedule):
         self._b = v.as_exact(self.transition_begin)
         self._freeze()
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         start, end = float(self.initial_learning_rate), float(self.end_learning_rate)
         if self._t == 0:
             return xp.where(step < self._b, start, end)
@@ -149,13 +150,13 @@ class Polynomial(LearningRateSchedule):
         self._w = v.as_exact(self.warmup_steps)
         self._freeze()
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         peak, end, d = float(self.initial_learning_rate), float(self.end_learning_rate), self._d
         elapsed = xp.minimum(xp.since(step, self._w), d)
         if self.power == 1:
             decay = lerp(xp, peak, end, elapsed, d)
         else:
-            frac = xp.to_float(d - elapsed) / d
+            frac = xp.astype(d - elapsed, xp.float_dtype) / d
             decay = (peak - end) * xp.pow(frac, float(self.power)) + end
         return with_warmup(xp, step, self._w, float(self.warmup_learning_rate), peak, decay)
 
@@ -265,7 +266,7 @@ class PiecewiseLinear(LearningRateSchedule):
             knots.append((b, value))
         return cls(knots, interpolation=interpolation, name=name)
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         return self._knots(xp, step)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 from lrkit.schedules._pieces import Knots, choice, fraction_of, integer, scaled, unit_interval
 
@@ -155,5 +156,5 @@ class OneCycle(LearningRateSchedule):
         """
         return self._points
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         return self._knots(xp, step)

@@ -7,6 +7,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 
 
@@ -58,6 +59,6 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         self._float_values = tuple(float(x) for x in vals)
         self._freeze()
 
-    def _compute(self, xp: Any, step: Any) -> Any:
-        index = xp.search(xp.table(self.boundaries, step, rounding=-1), step)
+    def _compute(self, xp: Ops, step: Any) -> Any:
+        index = xp.searchsorted(xp.table(self.boundaries, step, rounding=-1), step)
         return xp.take(xp.table(self._float_values), index)

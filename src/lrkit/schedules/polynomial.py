@@ -6,6 +6,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 
 
@@ -75,15 +76,15 @@ class PolynomialDecay(LearningRateSchedule):
         self._exact_start = min(max(top, self._low), self._high) == self._start
         self._freeze()
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         d = self._period
         if self.cycle:
             # D = d * max(1, ceil(t / d)); remaining = D - t = (-t) mod d, or d at t = 0.
             cycles = xp.maximum(-xp.floor_divide(-step, d), 1)
             remaining = xp.where(step == 0, d, xp.remainder(-step, d))
-            f = xp.to_float(remaining) / (xp.to_float(cycles) * d)
+            f = xp.astype(remaining, xp.float_dtype) / (xp.astype(cycles, xp.float_dtype) * d)
         else:
-            f = xp.to_float(xp.maximum(d - step, 0)) / d
+            f = xp.astype(xp.maximum(d - step, 0), xp.float_dtype) / d
         f = xp.pow(f, self.power)
         # within [min, max] of the two rates despite rounding, and exactly the
         # initial rate where the decay has not started (f == 1): in float64 the

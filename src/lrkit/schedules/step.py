@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lrkit.core import validate as v
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 from lrkit.schedules._common import split
 from lrkit.schedules._timm import WARMUP_ATTRS, TimmWarmup
@@ -67,9 +68,11 @@ class Step(TimmWarmup):
         self._size = v.as_exact(self.step_size)
         self._freeze()
 
-    def _after(self, xp: Any, step: Any) -> Any:
+    def _after(self, xp: Ops, step: Any) -> Any:
         q, _ = split(xp, step, self._size)
-        return float(self.initial_learning_rate) * xp.pow(float(self.gamma), xp.to_float(q))
+        return float(self.initial_learning_rate) * xp.pow(
+            float(self.gamma), xp.astype(q, xp.float_dtype)
+        )
 
 
 @builtin(module="lrkit")
@@ -134,8 +137,10 @@ class MultiStep(TimmWarmup):
         self.name = v.schedule_name(name, "MultiStep")
         self._freeze()
 
-    def _after(self, xp: Any, step: Any) -> Any:
+    def _after(self, xp: Ops, step: Any) -> Any:
         if not self.milestones:
             return float(self.initial_learning_rate)
-        passed = xp.search(xp.table(self.milestones, step, rounding=1), step, right=True)
-        return float(self.initial_learning_rate) * xp.pow(float(self.gamma), xp.to_float(passed))
+        passed = xp.searchsorted(xp.table(self.milestones, step, rounding=1), step, side="right")
+        return float(self.initial_learning_rate) * xp.pow(
+            float(self.gamma), xp.astype(passed, xp.float_dtype)
+        )

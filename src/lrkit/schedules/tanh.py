@@ -6,6 +6,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.namespace import SCALAR
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 from lrkit.schedules._timm import WARMUP_ATTRS, Cycles
 
@@ -102,8 +103,8 @@ class Tanh(Cycles):
             self._target = float(self._after(SCALAR, self._w))
         self._freeze()
 
-    def _shape(self, xp: Any, elapsed: Any, length: Any) -> Any:
-        x = xp.to_float(elapsed) / length
+    def _shape(self, xp: Ops, elapsed: Any, length: Any) -> Any:
+        x = xp.astype(elapsed, xp.float_dtype) / length
         lb, ub = float(self.lb), float(self.ub)
         z = lb + (ub - lb) * x
         z = xp.minimum(xp.maximum(z, -_CLIP), _CLIP)

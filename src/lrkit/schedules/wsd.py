@@ -7,6 +7,7 @@ from typing import Any
 
 from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
+from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
 from lrkit.schedules._common import cosine_remaining
 from lrkit.schedules._pieces import (
@@ -189,35 +190,35 @@ class WarmupStableDecay(LearningRateSchedule):
                 )
         return w, s, d
 
-    def _warmup(self, xp: Any, step: Any) -> Any:
+    def _warmup(self, xp: Ops, step: Any) -> Any:
         w, start, peak = self._w, self._start, float(self.initial_learning_rate)
         elapsed = xp.minimum(step, w)
         if self.warmup_shape == "linear":
             return lerp(xp, start, peak, elapsed, w)
-        x = xp.to_float(elapsed) / w
+        x = xp.astype(elapsed, xp.float_dtype) / w
         if self.warmup_shape == "cosine":
             g = cosine_remaining(xp, x)  # (1 - cos(pi x)) / 2 = sin^2(pi x / 2)
         else:
-            g = one_minus_sqrt(xp, x, xp.to_float(w - elapsed) / w)
+            g = one_minus_sqrt(xp, x, xp.astype(w - elapsed, xp.float_dtype) / w)
         return start + (peak - start) * g
 
-    def _decay(self, xp: Any, step: Any) -> Any:
+    def _decay(self, xp: Ops, step: Any) -> Any:
         d, floor, peak = self._d, self._floor, float(self.initial_learning_rate)
         elapsed = xp.minimum(xp.since(step, (self._w + self._s)), d)
         if self.decay_shape == "linear":
             return lerp(xp, peak, floor, elapsed, d)
-        remaining = xp.to_float(d - elapsed) / d
+        remaining = xp.astype(d - elapsed, xp.float_dtype) / d
         if self.decay_shape == "cosine":
             if self.waves == 0.5:
                 h = cosine_remaining(xp, remaining)  # (1 + cos(pi x)) / 2 = sin^2(pi (1-x) / 2)
             else:
-                c = xp.cos((math.pi * self.waves / d) * xp.to_float(elapsed))
+                c = xp.cos((math.pi * self.waves / d) * xp.astype(elapsed, xp.float_dtype))
                 h = c * c
         else:  # 1 - sqrt(x) = (1 - x) / (1 + sqrt(x))
-            h = remaining / (1.0 + xp.sqrt(xp.to_float(elapsed) / d))
+            h = remaining / (1.0 + xp.sqrt(xp.astype(elapsed, xp.float_dtype) / d))
         return floor + (peak - floor) * h
 
-    def _compute(self, xp: Any, step: Any) -> Any:
+    def _compute(self, xp: Ops, step: Any) -> Any:
         w, s, d = self._w, self._s, self._d
         peak = float(self.initial_learning_rate)
         out = xp.where(step < w + s + d, self._decay(xp, step), self._floor) if d else self._floor

@@ -1,0 +1,383 @@
+"""`ArrayOps`: the operations of :class:`~lrkit.core.ops.Ops` on an array library.
+
+The library is reached through ``array-api-compat`` (NumPy, JAX, PyTorch, CuPy, ...).
+Integer steps stay in the library's default integer dtype for the discrete logic;
+floats are the step's floating dtype (float32 for narrower ones), or the library's
+default float for integer steps.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from lrkit.core.ops import Branch
+from lrkit.core.scalar import SCALAR
+
+_F32_MAX = 3.4028234663852886e38
+
+
+def _f32_round(x: float, direction: int) -> float:
+    """``x`` rounded to float32: down (``direction < 0``) or up (``> 0``).
+
+    Pure arithmetic on Python floats (no ``struct``), so that ``torch.compile`` can
+    trace it: scale ``x`` so that float32's 24 significant bits are the integer
+    part, round that, and scale back (both scalings are exact powers of two).
+    """
+    if x == 0 or not math.isfinite(x):
+        return x
+    if abs(x) > _F32_MAX:
+        return math.copysign(_F32_MAX if (x > 0) == (direction < 0) else math.inf, x)
+    e = max(math.frexp(x)[1], -125)  # -125: float32's subnormals share one exponent
+    y = math.ldexp(x, 24 - e)
+    k = math.floor(y) if direction < 0 else math.ceil(y) if direction > 0 else round(y)
+    out = math.ldexp(k, e - 24)
+    if abs(out) > _F32_MAX:
+        return math.copysign(_F32_MAX if direction * out < 0 else math.inf, out)
+    return out
+
+
+class ArrayOps:
+    """The operations of :data:`SCALAR`, on the array library of ``step``."""
+
+    is_array = True
+    # the library's own functions (set in __init__)
+    exp: Callable[[Any], Any]
+    log: Callable[[Any], Any]
+    sqrt: Callable[[Any], Any]
+    sin: Callable[[Any], Any]
+    cos: Callable[[Any], Any]
+    tanh: Callable[[Any], Any]
+
+    def __init__(self, xp: Any, step: Any) -> None:
+        import array_api_compat
+
+        self.xp = xp
+        self.device = _device(step)
+        #: whether the step's values are at hand (NumPy): then `switch` evaluates only
+        #: the branches some element picks
+        self.concrete = array_api_compat.is_numpy_array(step)
+        dtype = step.dtype
+        defaults = xp.__array_namespace_info__().default_dtypes(device=self.device)
+        #: the dtype integer steps are computed in (any other integer dtype is cast to
+        #: it, so unsigned and narrow steps neither wrap nor overflow)
+        self.int_dtype = defaults["integral"]
+        if xp.isdtype(dtype, "integral"):
+            self.float_dtype = self.out_dtype = defaults["real floating"]
+        elif xp.isdtype(dtype, "real floating"):
+            #: results have the step's dtype; narrower floats are computed in float32
+            self.out_dtype = dtype
+            self.float_dtype = dtype if xp.finfo(dtype).bits >= 32 else xp.float32
+        else:
+            raise TypeError(f"A step must hold real numbers; got an array of dtype {dtype}.")
+        #: whether floats are float64 (or wider): integers up to 2**53 convert exactly
+        self.wide = xp.finfo(self.float_dtype).bits >= 64
+        #: the largest integer step (of the integer dtype), or None (float steps)
+        self.int_max = int(xp.iinfo(self.int_dtype).max) if xp.isdtype(dtype, "integral") else None
+        for name in ("exp", "log", "sqrt", "sin", "cos", "tanh"):
+            setattr(self, name, getattr(xp, name))
+        # NumPy's and JAX's divmod (not PyTorch's); clip (not in every namespace lrkit
+        # is given, e.g. lrkit.keras's TensorFlow one)
+        self._divmod = getattr(xp, "divmod", None)
+        self._clip = getattr(xp, "clip", None)
+        #: the step as prepared: never negative (checked on NumPy, clamped elsewhere)
+        self.step: Any = None
+        self._lax: Any = None
+        if array_api_compat.is_jax_array(step) and xp.isdtype(dtype, "integral"):
+            from jax import lax
+
+            # the step divided by a positive integer: truncating division is the floor
+            # (the step is >= 0), without jnp's sign corrections (a smaller program)
+            self._lax = lax
+
+    def _truncates(self, a: Any, b: Any) -> bool:
+        limit = self.int_max
+        return (
+            self._lax is not None
+            and a is self.step
+            and type(b) is int
+            and limit is not None
+            and 0 < b <= limit
+        )
+
+    def floor_divide(self, a: Any, b: Any) -> Any:
+        if self._truncates(a, b):
+            return self._lax.div(a, self.xp.asarray(b, dtype=a.dtype))
+        return self.xp.floor_divide(a, b)
+
+    def remainder(self, a: Any, b: Any) -> Any:
+        if self._truncates(a, b):
+            return self._lax.rem(a, self.xp.asarray(b, dtype=a.dtype))
+        return self.xp.remainder(a, b)
+
+    def prepare(self, step: Any) -> Any:
+        """The step in the dtype it is computed in."""
+        xp = self.xp
+        if xp.isdtype(step.dtype, "integral"):
+            return step if step.dtype == self.int_dtype else xp.astype(step, self.int_dtype)
+        return step if step.dtype == self.float_dtype else xp.astype(step, self.float_dtype)
+
+    def divmod(self, a: Any, b: Any) -> tuple[Any, Any]:
+        """``(floor_divide(a, b), remainder(a, b))``, in one pass where the library can."""
+        if self._truncates(a, b):
+            return self.floor_divide(a, b), self.remainder(a, b)
+        if self._divmod is not None:
+            return self._divmod(a, b)  # type: ignore[no-any-return]
+        return self.xp.floor_divide(a, b), self.xp.remainder(a, b)
+
+    # -- conversions ------------------------------------------------------------
+    def asarray(self, x: Any, dtype: Any = None) -> Any:
+        return self.xp.asarray(x, dtype=dtype or self.float_dtype, device=self.device)
+
+    def astype(self, x: Any, dtype: Any) -> Any:
+        """``x`` in ``dtype`` (a new array); a Python number stays a Python number (a
+        ``float`` for a floating dtype), so that it takes the dtype of the array it meets."""
+        if isinstance(x, (int, float)):
+            return float(x) if self.xp.isdtype(dtype, "real floating") else int(x)
+        return self.xp.astype(x, dtype)
+
+    def _float(self, x: Any) -> Any:
+        return self.astype(x, self.float_dtype)
+
+    def _arr(self, x: Any) -> Any:
+        return self.asarray(x) if isinstance(x, (int, float)) else x
+
+    # -- elementwise -------------------------------------------------------------
+    def where(self, cond: Any, a: Any, b: Any) -> Any:
+        a, b = self._pair(a, b)
+        return self.xp.where(cond, a, b)
+
+    def minimum(self, a: Any, b: Any) -> Any:
+        return self._binary("minimum", a, b)
+
+    def maximum(self, a: Any, b: Any) -> Any:
+        return self._binary("maximum", a, b)
+
+    def clip(self, x: Any, low: int | float, high: int | float) -> Any:
+        """``minimum(maximum(x, low), high)`` in one pass (the bounds in x's dtype)."""
+        if isinstance(x, (int, float)):
+            return SCALAR.clip(x, low, high)
+        if self._clip is None:
+            return self.minimum(self.maximum(x, low), high)
+        x, lo = self._pair(x, low)
+        return self._clip(x, lo, self._pair(x, high)[1])
+
+    def pow(self, a: Any, b: Any) -> Any:
+        if (
+            self.concrete
+            and self.wide
+            and isinstance(a, float)
+            and not isinstance(b, float)
+            and self.xp.isdtype(b.dtype, "integral")
+        ):
+            # a float ** integer exponents: NumPy converts the exponents as it goes
+            # (in its buffers), with no float64 copy of them
+            return self.xp.pow(self.asarray(a), b)
+        a, b = self._pair(self._arr(a) if isinstance(b, (int, float)) else a, b)
+        return self.xp.pow(a, b)
+
+    def pow_ratio(
+        self,
+        base: float,
+        k: Any,
+        scale: int | float = 1,
+        times: float = 1.0,
+    ) -> Any:
+        """``times * base ** (k / scale)`` for integers ``k``.
+
+        On NumPy, where the exponents are few (at most one distinct value for 8
+        steps, from 0 up), each power is computed once and looked up: the same
+        operations on the same exponents, without one ``pow`` per step.
+        """
+        xp = self.xp
+        if self.concrete and isinstance(base, float) and xp.isdtype(k.dtype, "integral") and k.size:
+            low, size = int(xp.min(k)), int(xp.max(k)) + 1
+            if low >= 0 and size <= k.size // 8:
+                table = xp.arange(size, dtype=k.dtype, device=self.device)
+                table = self.pow(base, table if scale == 1 else self._float(table) / scale)
+                if times != 1.0:
+                    table = times * table
+                # (an array of its own, not a view: NumPy reuses it as a temporary)
+                return xp.take(table, k) if k.ndim == 1 else table[k]
+        if times == 1.0:
+            return self.pow(base, k if scale == 1 else self._float(k) / scale)
+        return times * self.pow(base, k if scale == 1 else self._float(k) / scale)
+
+    def _binary(self, op: str, a: Any, b: Any) -> Any:
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+            return getattr(SCALAR, op)(a, b)
+        a, b = self._pair(a, b)
+        return getattr(self.xp, op)(a, b)
+
+    def _pair(self, a: Any, b: Any) -> tuple[Any, Any]:
+        """Two operands as arrays of one dtype: a Python number takes the array's
+        dtype (an integer array becomes float first if the number is a float)."""
+        scalar_a, scalar_b = isinstance(a, (int, float)), isinstance(b, (int, float))
+        if scalar_a and scalar_b:
+            return self.asarray(a), self.asarray(b)
+        if scalar_a or scalar_b:
+            arr, num = (b, a) if scalar_a else (a, b)
+            if isinstance(num, float) and self.xp.isdtype(arr.dtype, "integral"):
+                arr = self._float(arr)
+            num = self.xp.asarray(num, dtype=arr.dtype, device=self.device)
+            return (num, arr) if scalar_a else (arr, num)
+        if a.dtype != b.dtype:  # e.g. an integer and a float branch
+            if self.xp.isdtype(a.dtype, "integral"):
+                a = self._float(a)
+            if self.xp.isdtype(b.dtype, "integral"):
+                b = self._float(b)
+        return a, b
+
+    def since(self, step: Any, start: int | float) -> Any:
+        """Steps since ``start``: ``max(step - start, 0)``, for any Python ``start``
+        (one beyond an integer dtype's range is never reached: every result is 0)."""
+        xp = self.xp
+        if isinstance(start, int) and xp.isdtype(step.dtype, "integral"):
+            info = xp.iinfo(step.dtype)
+            if start > info.max:
+                return xp.zeros_like(step)
+            start = max(start, info.min)
+        return self.maximum(step - start, 0)
+
+    # -- tables ------------------------------------------------------------------
+    def table(self, values: Sequence[Any], like: Any = None, rounding: int = 0) -> Any:
+        """``values`` as an array comparable with ``like`` without rounding errors.
+
+        Without ``like``: an array of the float dtype.
+
+        For an integer ``like``, entries are floored (``rounding=-1``) or ceiled
+        (``+1``) to integers and clipped to the dtype's range (with ``+1``, entries
+        above the range are dropped: no step reaches them); for float32 they are
+        rounded down or up to float32. A comparison of an exact step against the
+        rounded entry then answers as the comparison against the exact entry does.
+        """
+        xp = self.xp
+        dtype = self.float_dtype if like is None else like.dtype
+        if xp.isdtype(dtype, "integral"):
+            info = xp.iinfo(dtype)
+            rnd = math.floor if rounding < 0 else math.ceil
+            vals = [min(max(rnd(v), info.min), info.max) for v in values]
+            if rounding > 0:
+                # an entry above every step of this dtype is never <= a step: clipping
+                # it to the maximum would count it at the maximum step, so drop it
+                vals = [x for x, v in zip(vals, values, strict=True) if rnd(v) <= info.max]
+        elif dtype == xp.float32 and rounding:
+            vals = [_f32_round(float(v), rounding) for v in values]
+        else:
+            vals = [float(v) for v in values]
+        return xp.asarray(vals, dtype=dtype, device=self.device)
+
+    def searchsorted(self, x1: Any, x2: Any, *, side: str = "left") -> Any:
+        """How many entries of the sorted table ``x1`` are below each step of ``x2``
+        (``side="right"``: at most it). A 1-d ``x2`` is searched as it is; another
+        shape through a flat view (the library's search takes 1-d values)."""
+        if x2.ndim == 1:
+            return self.xp.searchsorted(x1, x2, side=side)
+        idx = self.xp.searchsorted(x1, self.xp.reshape(x2, (-1,)), side=side)
+        return self.xp.reshape(idx, x2.shape)
+
+    def take(self, table: Any, index: Any) -> Any:
+        if index.ndim == 1:
+            return self.xp.take(table, index)
+        flat = self.xp.reshape(index, (-1,))
+        return self.xp.reshape(self.xp.take(table, flat), index.shape)
+
+    def opaque(self, formula: Callable[[Any, Any], Any], step: Any) -> Any:
+        """``formula(self, step)``: a formula of a foreign class, called as it is."""
+        return formula(self, step)
+
+    def switch(self, index: Any, branches: Sequence[Branch], *operands: Any) -> Any:
+        """Elementwise ``branches[index](*operands)``.
+
+        On NumPy (the index is at hand) each branch is evaluated only on the elements
+        that pick it, and written into one output array: where the index never
+        decreases along the steps (an ``arange``: phases in order) the elements of a
+        branch are one slice, so the branch gets views and no copy is made; otherwise
+        they are gathered with a mask. Elsewhere (e.g. under ``jax.jit``, where the
+        index is not known) every branch is evaluated on every element, then selected.
+        """
+        if self.concrete and index.size:
+            # The caller's reference to the index came with the call (a Python call
+            # hands its arguments to the callee's frame): passed on in a list that
+            # `_switch_pieces` empties, it is freed once the pieces are found, before
+            # any branch computes.
+            box = [index]
+            del index
+            return self._switch_pieces(box, branches, operands)
+        return self._switch_all(index, branches, operands)
+
+    def _switch_all(self, index: Any, branches: Sequence[Branch], args: tuple[Any, ...]) -> Any:
+        xp = self.xp
+        out = branches[0](*args)
+        for i in range(1, len(branches)):
+            # a boolean index (two branches) is the condition itself
+            cond = index if index.dtype == xp.bool else index >= i
+            out = self.where(cond, branches[i](*args), out)
+        return out
+
+    def _switch_pieces(
+        self, box: list[Any], branches: Sequence[Branch], args: tuple[Any, ...]
+    ) -> Any:
+        xp = self.xp
+        index = box.pop()
+        shape = tuple(index.shape)
+        flat = xp.reshape(index, (-1,))
+        low, high = int(xp.min(flat)), int(xp.max(flat))
+        if low == high:
+            del index, flat
+            return branches[low](*args)
+        # the arguments that hold one value per step, flattened (views)
+        per_step = [hasattr(a, "shape") and tuple(a.shape) == shape for a in args]
+        if not any(per_step):  # branches that take the steps some other way: select
+            return self._switch_all(index, branches, args)
+        flat_args = [xp.reshape(a, (-1,)) if p else a for a, p in zip(args, per_step, strict=True)]
+        n = flat.shape[0]
+        if bool(xp.all(flat[1:] >= flat[:-1])):
+            if flat.dtype == xp.bool:  # False then True: the count of each
+                trues = int(xp.sum(flat))
+                ends = [0, n - trues, n]
+            else:
+                keys = xp.arange(low, high + 2, dtype=flat.dtype, device=self.device)
+                ends = [int(e) for e in xp.searchsorted(flat, keys)]
+            pieces = [
+                (ends[k + 1] - ends[k], i, slice(ends[k], ends[k + 1]))
+                for k, i in enumerate(range(low, high + 1))
+            ]
+        else:
+            pieces = []
+            for i in range(low, high + 1):
+                mask = flat == i
+                pieces.append((int(xp.sum(mask)), i, mask))
+        del index, flat  # (the pieces say it all: the index may be freed)
+        # the largest piece first, before the output is allocated: the peak is then
+        # that piece's temporaries, or the output and one piece, not both
+        pieces.sort(key=lambda piece: -piece[0])
+        out = None
+        for size, i, where in pieces:
+            if not size:
+                continue
+            part = [a[where] if p else a for a, p in zip(flat_args, per_step, strict=True)]
+            value = branches[i](*part)
+            del part
+            if out is None:
+                out = xp.empty((n,), dtype=self.float_dtype, device=self.device)
+            out[where] = value
+            del value
+        return xp.reshape(out, shape)
+
+    def finish(self, out: Any, shape: tuple[int, ...]) -> Any:
+        """The result as an array of the float dtype, of the step's shape."""
+        xp = self.xp
+        out = xp.asarray(out, device=self.device)  # a NumPy scalar becomes a 0-d array
+        if out.dtype != self.out_dtype:
+            out = xp.astype(out, self.out_dtype)
+        if tuple(out.shape) != tuple(shape):
+            out = xp.broadcast_to(out, shape)
+        return out
+
+
+def _device(x: Any) -> Any:
+    import array_api_compat
+
+    return array_api_compat.device(x)
