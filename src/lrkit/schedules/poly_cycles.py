@@ -93,9 +93,9 @@ class PolyCycles(Cycles):
 
     def _shape(self, xp: Any, elapsed: Any, length: Any) -> Any:
         if self.k_decay == 1:  # the remaining fraction, from the exact remaining steps
-            rest = xp.to_float(length - elapsed) / length
+            rest = xp.astype(length - elapsed, xp.float_dtype) / length
         else:
-            rest = 1.0 - xp.pow(xp.to_float(elapsed) / length, float(self.k_decay))
+            rest = 1.0 - xp.pow(xp.astype(elapsed, xp.float_dtype) / length, float(self.k_decay))
         if self.power == 1:
             return rest
         return xp.pow(rest, float(self.power))
