@@ -4,6 +4,14 @@ The library is reached through ``array-api-compat`` (NumPy, JAX, PyTorch, CuPy, 
 Integer steps stay in the library's default integer dtype for the discrete logic;
 floats are the step's floating dtype (float32 for narrower ones), or the library's
 default float for integer steps.
+
+On PyTorch no call copies host data to the device (which would make the host wait
+for the device's stream): Python numbers enter the computation as the scalar
+arguments PyTorch's kernels take (``torch.where(c, t, 0.5)``, ``torch.clamp(t,
+min=0)``, ``t * 0.1``), a number that must be an array is filled on the device
+(``torch.full``), and tables (boundaries, restarts) are built once per device and
+dtype and kept in a small module-level cache keyed by the table's identity (outside
+the schedules, whose equality, hash, pickling and config it does not touch).
 """
 
 from __future__ import annotations
@@ -16,6 +24,12 @@ from lrkit.core.ops import Branch
 from lrkit.core.scalar import SCALAR
 
 _F32_MAX = 3.4028234663852886e38
+
+#: tables built on a device, reused by later calls: (id(values), rounding, dtype,
+#: device) -> (values, array). The entry holds ``values`` (a tuple, immutable), so its
+#: id is not reused while the entry lives; the oldest entries go beyond the bound.
+_TABLES: dict[tuple[Any, ...], tuple[Sequence[Any], Any]] = {}
+_TABLES_MAX = 1024
 
 
 def _f32_round(x: float, direction: int) -> float:
@@ -50,7 +64,9 @@ class ArrayOps:
     cos: Callable[[Any], Any]
     tanh: Callable[[Any], Any]
 
-    def __init__(self, xp: Any, step: Any) -> None:
+    def __init__(self, xp: Any, step: Any, float_dtype: Any = None) -> None:
+        """``float_dtype``: the floating dtype of the results of an integer ``step``
+        (default: the library's default float)."""
         import array_api_compat
 
         self.xp = xp
@@ -64,7 +80,7 @@ class ArrayOps:
         #: it, so unsigned and narrow steps neither wrap nor overflow)
         self.int_dtype = defaults["integral"]
         if xp.isdtype(dtype, "integral"):
-            self.float_dtype = self.out_dtype = defaults["real floating"]
+            self.float_dtype = self.out_dtype = float_dtype or defaults["real floating"]
         elif xp.isdtype(dtype, "real floating"):
             #: results have the step's dtype; narrower floats are computed in float32
             self.out_dtype = dtype
@@ -84,6 +100,12 @@ class ArrayOps:
         #: the step as prepared: never negative (checked on NumPy, clamped elsewhere)
         self.step: Any = None
         self._lax: Any = None
+        #: the torch module, for a PyTorch step (Python numbers as kernel arguments)
+        self._torch: Any = None
+        if array_api_compat.is_torch_array(step):
+            import torch
+
+            self._torch = torch
         if array_api_compat.is_jax_array(step) and xp.isdtype(dtype, "integral"):
             from jax import lax
 
@@ -128,7 +150,16 @@ class ArrayOps:
 
     # -- conversions ------------------------------------------------------------
     def asarray(self, x: Any, dtype: Any = None) -> Any:
+        if self._torch is not None and isinstance(x, (int, float)):
+            # filled on the device: no copy from the host
+            return self._torch.full((), x, dtype=dtype or self.float_dtype, device=self.device)
         return self.xp.asarray(x, dtype=dtype or self.float_dtype, device=self.device)
+
+    def nonnegative(self, step: Any) -> Any:
+        """``maximum(step, 0)``: the step of a library whose values are not inspected."""
+        if self._torch is not None:
+            return self._torch.clamp(step, min=0)
+        return self.xp.maximum(step, self.xp.zeros_like(step))
 
     def astype(self, x: Any, dtype: Any) -> Any:
         """``x`` in ``dtype`` (a new array); a Python number stays a Python number (a
@@ -146,6 +177,8 @@ class ArrayOps:
     # -- elementwise -------------------------------------------------------------
     def where(self, cond: Any, a: Any, b: Any) -> Any:
         a, b = self._pair(a, b)
+        if self._torch is not None:
+            return self._torch.where(cond, a, b)
         return self.xp.where(cond, a, b)
 
     def minimum(self, a: Any, b: Any) -> Any:
@@ -158,6 +191,9 @@ class ArrayOps:
         """``minimum(maximum(x, low), high)`` in one pass (the bounds in x's dtype)."""
         if isinstance(x, (int, float)):
             return SCALAR.clip(x, low, high)
+        if self._torch is not None:
+            x, low = self._pair(x, low)
+            return self._torch.clamp(x, low, self._pair(x, high)[1])
         if self._clip is None:
             return self.minimum(self.maximum(x, low), high)
         x, lo = self._pair(x, low)
@@ -175,6 +211,8 @@ class ArrayOps:
             # (in its buffers), with no float64 copy of them
             return self.xp.pow(self.asarray(a), b)
         a, b = self._pair(self._arr(a) if isinstance(b, (int, float)) else a, b)
+        if self._torch is not None:
+            return self._torch.pow(a, b)
         return self.xp.pow(a, b)
 
     def pow_ratio(
@@ -208,6 +246,14 @@ class ArrayOps:
         if isinstance(a, (int, float)) and isinstance(b, (int, float)):
             return getattr(SCALAR, op)(a, b)
         a, b = self._pair(a, b)
+        torch = self._torch
+        if torch is not None:
+            # a Python number is the bound of a clamp (a kernel argument)
+            if isinstance(b, (int, float)):
+                return torch.clamp(a, max=b) if op == "minimum" else torch.clamp(a, min=b)
+            if isinstance(a, (int, float)):
+                return torch.clamp(b, max=a) if op == "minimum" else torch.clamp(b, min=a)
+            return getattr(torch, op)(a, b)
         return getattr(self.xp, op)(a, b)
 
     def _pair(self, a: Any, b: Any) -> tuple[Any, Any]:
@@ -220,6 +266,12 @@ class ArrayOps:
             arr, num = (b, a) if scalar_a else (a, b)
             if isinstance(num, float) and self.xp.isdtype(arr.dtype, "integral"):
                 arr = self._float(arr)
+            if self._torch is not None:
+                # PyTorch takes the number as a kernel argument, in the array's dtype
+                # (a float for a floating array: an int beyond int64 would not convert)
+                if arr.dtype.is_floating_point:
+                    num = float(num)
+                return (num, arr) if scalar_a else (arr, num)
             num = self.xp.asarray(num, dtype=arr.dtype, device=self.device)
             return (num, arr) if scalar_a else (arr, num)
         if a.dtype != b.dtype:  # e.g. an integer and a float branch
@@ -252,8 +304,27 @@ class ArrayOps:
         rounded down or up to float32. A comparison of an exact step against the
         rounded entry then answers as the comparison against the exact entry does.
         """
-        xp = self.xp
         dtype = self.float_dtype if like is None else like.dtype
+        key = (id(values), rounding, dtype, self.device)
+        hit = _TABLES.get(key)
+        if hit is not None and hit[0] is values:
+            return hit[1]
+        out = self._table(values, dtype, rounding)
+        if type(values) is tuple and self._caches():
+            if len(_TABLES) >= _TABLES_MAX:
+                del _TABLES[next(iter(_TABLES))]
+            _TABLES[key] = (values, out)
+        return out
+
+    def _caches(self) -> bool:
+        """Whether a table may be kept for later calls: a PyTorch tensor built outside
+        ``torch.compile``'s tracing, or a NumPy array (made read-only)."""
+        if self._torch is not None:
+            return not self._torch.compiler.is_compiling()
+        return self.concrete
+
+    def _table(self, values: Sequence[Any], dtype: Any, rounding: int) -> Any:
+        xp = self.xp
         if xp.isdtype(dtype, "integral"):
             info = xp.iinfo(dtype)
             rnd = math.floor if rounding < 0 else math.ceil
@@ -266,7 +337,10 @@ class ArrayOps:
             vals = [_f32_round(float(v), rounding) for v in values]
         else:
             vals = [float(v) for v in values]
-        return xp.asarray(vals, dtype=dtype, device=self.device)
+        out = xp.asarray(vals, dtype=dtype, device=self.device)
+        if self.concrete:
+            out.flags.writeable = False
+        return out
 
     def searchsorted(self, x1: Any, x2: Any, *, side: str = "left") -> Any:
         """How many entries of the sorted table ``x1`` are below each step of ``x2``
@@ -369,7 +443,11 @@ class ArrayOps:
     def finish(self, out: Any, shape: tuple[int, ...]) -> Any:
         """The result as an array of the float dtype, of the step's shape."""
         xp = self.xp
-        out = xp.asarray(out, device=self.device)  # a NumPy scalar becomes a 0-d array
+        if self._torch is not None:
+            if isinstance(out, (int, float)):  # (a constant: filled on the device)
+                return self._torch.full(shape, out, dtype=self.out_dtype, device=self.device)
+        else:
+            out = xp.asarray(out, device=self.device)  # a NumPy scalar becomes a 0-d array
         if out.dtype != self.out_dtype:
             out = xp.astype(out, self.out_dtype)
         if tuple(out.shape) != tuple(shape):
