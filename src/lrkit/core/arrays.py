@@ -16,7 +16,9 @@ the schedules, whose equality, hash, pickling and config it does not touch).
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -91,8 +93,17 @@ class ArrayOps:
         self.wide = xp.finfo(self.float_dtype).bits >= 64
         #: the largest integer step (of the integer dtype), or None (float steps)
         self.int_max = int(xp.iinfo(self.int_dtype).max) if xp.isdtype(dtype, "integral") else None
+        self._int_min = int(xp.iinfo(self.int_dtype).min)
+        self._int_top = int(xp.iinfo(self.int_dtype).max)
+        #: whether the integer dtype is narrower than a config's lengths may be (JAX
+        #: without 64-bit mode: int32): integer arrays are then wrapped (`_Narrow`), so
+        #: that a Python integer beyond the dtype's range meets them exactly
+        self.narrow = array_api_compat.is_jax_array(step) and self._int_top < 2**63 - 1
         for name in ("exp", "log", "sqrt", "sin", "cos", "tanh"):
             setattr(self, name, getattr(xp, name))
+        if self.narrow:
+            for name in ("exp", "log", "sqrt", "sin", "cos", "tanh"):
+                setattr(self, name, functools.partial(self._wrapped, getattr(xp, name)))
         # NumPy's and JAX's divmod (not PyTorch's); clip (not in every namespace lrkit
         # is given, e.g. lrkit.keras's TensorFlow one)
         self._divmod = getattr(xp, "divmod", None)
@@ -125,13 +136,34 @@ class ArrayOps:
 
     def floor_divide(self, a: Any, b: Any) -> Any:
         if self._truncates(a, b):
-            return self._lax.div(a, self.xp.asarray(b, dtype=a.dtype))
-        return self.xp.floor_divide(a, b)
+            return self.wrap(self._lax.div(_raw(a), self.xp.asarray(b, dtype=a.dtype)))
+        if self.beyond(b):
+            if a is self.step and b > 0:  # 0 <= step < b: the quotient is 0
+                return self.wrap(self.xp.zeros_like(_raw(a)))
+            return self.xp.floor_divide(self._float(_raw(a)), float(b))
+        return self.wrap(self.xp.floor_divide(_raw(a), _raw(b)))
 
     def remainder(self, a: Any, b: Any) -> Any:
         if self._truncates(a, b):
-            return self._lax.rem(a, self.xp.asarray(b, dtype=a.dtype))
-        return self.xp.remainder(a, b)
+            return self.wrap(self._lax.rem(_raw(a), self.xp.asarray(b, dtype=a.dtype)))
+        if self.beyond(b):
+            if a is self.step and b > 0:  # 0 <= step < b: the step itself
+                return a
+            return self.xp.remainder(self._float(_raw(a)), float(b))
+        return self.wrap(self.xp.remainder(_raw(a), _raw(b)))
+
+    def _wrapped(self, fn: Callable[[Any], Any], x: Any) -> Any:
+        return self.wrap(fn(_raw(x)))
+
+    def beyond(self, x: Any) -> bool:
+        """Whether ``x`` is a Python integer beyond the range of a narrow integer dtype."""
+        return self.narrow and type(x) is int and not self._int_min <= x <= self._int_top
+
+    def wrap(self, x: Any) -> Any:
+        """With a narrow integer dtype, an array wrapped (see `_Narrow`); else ``x``."""
+        if self.narrow and type(x) is not _Narrow and hasattr(x, "dtype"):
+            return _Narrow(x, self)
+        return x
 
     def prepare(self, step: Any) -> Any:
         """The step in the dtype it is computed in."""
@@ -142,8 +174,11 @@ class ArrayOps:
 
     def divmod(self, a: Any, b: Any) -> tuple[Any, Any]:
         """``(floor_divide(a, b), remainder(a, b))``, in one pass where the library can."""
-        if self._truncates(a, b):
+        if self._truncates(a, b) or self.beyond(b):
             return self.floor_divide(a, b), self.remainder(a, b)
+        if self.narrow:
+            q, r = self._divmod(_raw(a), _raw(b))
+            return self.wrap(q), self.wrap(r)
         if self._divmod is not None:
             return self._divmod(a, b)  # type: ignore[no-any-return]
         return self.xp.floor_divide(a, b), self.xp.remainder(a, b)
@@ -166,10 +201,12 @@ class ArrayOps:
         ``float`` for a floating dtype), so that it takes the dtype of the array it meets."""
         if isinstance(x, (int, float)):
             return float(x) if self.xp.isdtype(dtype, "real floating") else int(x)
-        return self.xp.astype(x, dtype)
+        return self.wrap(self.xp.astype(_raw(x), dtype))
 
     def _float(self, x: Any) -> Any:
-        return self.astype(x, self.float_dtype)
+        if isinstance(x, (int, float)):
+            return float(x)
+        return self.xp.astype(_raw(x), self.float_dtype)
 
     def _arr(self, x: Any) -> Any:
         return self.asarray(x) if isinstance(x, (int, float)) else x
@@ -177,6 +214,8 @@ class ArrayOps:
     # -- elementwise -------------------------------------------------------------
     def where(self, cond: Any, a: Any, b: Any) -> Any:
         a, b = self._pair(a, b)
+        if self.narrow:
+            return self.wrap(self.xp.where(_raw(cond), a, b))
         if self._torch is not None:
             return self._torch.where(cond, a, b)
         return self.xp.where(cond, a, b)
@@ -191,6 +230,13 @@ class ArrayOps:
         """``minimum(maximum(x, low), high)`` in one pass (the bounds in x's dtype)."""
         if isinstance(x, (int, float)):
             return SCALAR.clip(x, low, high)
+        if self.narrow and self.xp.isdtype(x.dtype, "integral"):
+            # a bound beyond the dtype's range bounds nothing
+            if self.beyond(high) and high > 0:
+                return self.maximum(x, low)
+            if self.beyond(low) and low < 0:
+                return self.minimum(x, high)
+            return self.minimum(self.maximum(x, low), high)
         if self._torch is not None:
             x, low = self._pair(x, low)
             return self._torch.clamp(x, low, self._pair(x, high)[1])
@@ -200,6 +246,10 @@ class ArrayOps:
         return self._clip(x, lo, self._pair(x, high)[1])
 
     def pow(self, a: Any, b: Any) -> Any:
+        if self.narrow:
+            a, b = _raw(a), _raw(b)
+            a, b = self._pair(self._arr(a) if isinstance(b, (int, float)) else a, b)
+            return self.wrap(self.xp.pow(a, b))
         if (
             self.concrete
             and self.wide
@@ -229,6 +279,9 @@ class ArrayOps:
         operations on the same exponents, without one ``pow`` per step.
         """
         xp = self.xp
+        k = _raw(k)
+        if self.beyond(scale):
+            scale = float(scale)
         if self.concrete and isinstance(base, float) and xp.isdtype(k.dtype, "integral") and k.size:
             low, size = int(xp.min(k)), int(xp.max(k)) + 1
             if low >= 0 and size <= k.size // 8:
@@ -245,6 +298,14 @@ class ArrayOps:
     def _binary(self, op: str, a: Any, b: Any) -> Any:
         if isinstance(a, (int, float)) and isinstance(b, (int, float)):
             return getattr(SCALAR, op)(a, b)
+        if self.narrow:
+            a, b = _raw(a), _raw(b)
+            if self.beyond(b) or self.beyond(a):
+                arr, num = (a, b) if self.beyond(b) else (b, a)
+                if self.xp.isdtype(arr.dtype, "integral") and (num > 0) == (op == "minimum"):
+                    return self.wrap(arr)  # every integer of the dtype is on one side
+            a, b = self._pair(a, b)
+            return self.wrap(getattr(self.xp, op)(a, b))
         a, b = self._pair(a, b)
         torch = self._torch
         if torch is not None:
@@ -259,11 +320,14 @@ class ArrayOps:
     def _pair(self, a: Any, b: Any) -> tuple[Any, Any]:
         """Two operands as arrays of one dtype: a Python number takes the array's
         dtype (an integer array becomes float first if the number is a float)."""
+        a, b = _raw(a), _raw(b)
         scalar_a, scalar_b = isinstance(a, (int, float)), isinstance(b, (int, float))
         if scalar_a and scalar_b:
             return self.asarray(a), self.asarray(b)
         if scalar_a or scalar_b:
             arr, num = (b, a) if scalar_a else (a, b)
+            if self.beyond(num):  # beyond the integer dtype: the operation goes to floats
+                num = float(num)
             if isinstance(num, float) and self.xp.isdtype(arr.dtype, "integral"):
                 arr = self._float(arr)
             if self._torch is not None:
@@ -285,11 +349,14 @@ class ArrayOps:
         """Steps since ``start``: ``max(step - start, 0)``, for any Python ``start``
         (one beyond an integer dtype's range is never reached: every result is 0)."""
         xp = self.xp
+        step = _raw(step)
         if isinstance(start, int) and xp.isdtype(step.dtype, "integral"):
             info = xp.iinfo(step.dtype)
             if start > info.max:
-                return xp.zeros_like(step)
+                return self.wrap(xp.zeros_like(step))
             start = max(start, info.min)
+        elif self.beyond(start):  # a float step
+            start = float(start)
         return self.maximum(step - start, 0)
 
     # -- tables ------------------------------------------------------------------
@@ -346,16 +413,18 @@ class ArrayOps:
         """How many entries of the sorted table ``x1`` are below each step of ``x2``
         (``side="right"``: at most it). A 1-d ``x2`` is searched as it is; another
         shape through a flat view (the library's search takes 1-d values)."""
+        x2 = _raw(x2)
         if x2.ndim == 1:
-            return self.xp.searchsorted(x1, x2, side=side)
+            return self.wrap(self.xp.searchsorted(x1, x2, side=side))
         idx = self.xp.searchsorted(x1, self.xp.reshape(x2, (-1,)), side=side)
-        return self.xp.reshape(idx, x2.shape)
+        return self.wrap(self.xp.reshape(idx, x2.shape))
 
     def take(self, table: Any, index: Any) -> Any:
+        index = _raw(index)
         if index.ndim == 1:
-            return self.xp.take(table, index)
+            return self.wrap(self.xp.take(table, index))
         flat = self.xp.reshape(index, (-1,))
-        return self.xp.reshape(self.xp.take(table, flat), index.shape)
+        return self.wrap(self.xp.reshape(self.xp.take(table, flat), index.shape))
 
     def opaque(self, formula: Callable[[Any, Any], Any], step: Any) -> Any:
         """``formula(self, step)``: a formula of a foreign class, called as it is."""
@@ -371,6 +440,7 @@ class ArrayOps:
         they are gathered with a mask. Elsewhere (e.g. under ``jax.jit``, where the
         index is not known) every branch is evaluated on every element, then selected.
         """
+        index = _raw(index)
         if self.concrete and index.size:
             # The caller's reference to the index came with the call (a Python call
             # hands its arguments to the callee's frame): passed on in a list that
@@ -443,6 +513,7 @@ class ArrayOps:
     def finish(self, out: Any, shape: tuple[int, ...]) -> Any:
         """The result as an array of the float dtype, of the step's shape."""
         xp = self.xp
+        out = _raw(out)
         if self._torch is not None:
             if isinstance(out, (int, float)):  # (a constant: filled on the device)
                 return self._torch.full(shape, out, dtype=self.out_dtype, device=self.device)
@@ -459,3 +530,127 @@ def _device(x: Any) -> Any:
     import array_api_compat
 
     return array_api_compat.device(x)
+
+
+def _raw(x: Any) -> Any:
+    """The array a `_Narrow` wraps (anything else as it is)."""
+    return x.a if type(x) is _Narrow else x
+
+
+def _arith(op: Callable[[Any, Any], Any], reflected: bool = False) -> Callable[..., Any]:
+    def method(self: _Narrow, other: Any) -> Any:
+        ops, a, other = self.ops, self.a, _raw(other)
+        if ops.beyond(other):  # (the result is beyond the dtype too): in floats
+            if ops.xp.isdtype(a.dtype, "integral"):
+                a = ops._float(a)
+            other = float(other)
+        return ops.wrap(op(other, a) if reflected else op(a, other))
+
+    return method
+
+
+def _compare(op: Callable[[Any, Any], Any]) -> Callable[..., Any]:
+    def method(self: _Narrow, other: Any) -> Any:
+        ops, a, other = self.ops, self.a, _raw(other)
+        if ops.beyond(other):
+            if ops.xp.isdtype(a.dtype, "integral"):
+                # every integer of the dtype lies on one side of `other`, as 0 does:
+                # decided in Python (exact), the same answer for every element
+                return ops.xp.full(a.shape, op(0, other), dtype=ops.xp.bool)
+            return op(a, _float_bound(op, other, a.dtype == ops.xp.float32))
+        return op(a, other)
+
+    return method
+
+
+def _float_bound(op: Callable[[Any, Any], Any], bound: int, f32: bool) -> float:
+    """``bound`` as a float a comparison ``op(x, bound)`` of floats ``x`` answers exactly
+    with (rounded up for ``<`` and ``>=``, down for ``<=`` and ``>``, as `ArrayOps.table`)."""
+    if not f32:
+        return float(bound)
+    up = _f32_round(float(bound), 1)
+    if up < bound:  # (float() rounded below: one float32 step up)
+        up = _f32_round(math.nextafter(up, math.inf), 1)
+    down = _f32_round(float(bound), -1)
+    if down > bound:
+        down = _f32_round(math.nextafter(down, -math.inf), -1)
+    if op in (operator.lt, operator.ge):
+        return up
+    if op in (operator.le, operator.gt):
+        return down
+    return float(bound) if up == down else math.nan  # ==, !=: equal only if it is a float32
+
+
+class _Narrow:
+    """An integer array of a dtype narrower than the integers of a config (JAX's int32
+    without 64-bit mode), as a formula sees it.
+
+    A Python integer beyond the dtype's range meets it exactly: a comparison with it is
+    decided in Python (every integer of the dtype lies on one side of it), and
+    arithmetic with it is done in the float dtype (its result is beyond the integer
+    dtype too); everything else is the array's own operation. The namespace's
+    functions take the array out of its wrapper.
+    """
+
+    __slots__ = ("a", "ops")
+
+    def __init__(self, a: Any, ops: ArrayOps) -> None:
+        self.a = a
+        self.ops = ops
+
+    @property
+    def dtype(self) -> Any:
+        return self.a.dtype
+
+    @property
+    def shape(self) -> Any:
+        return self.a.shape
+
+    @property
+    def ndim(self) -> int:
+        return int(self.a.ndim)
+
+    @property
+    def size(self) -> int:
+        return int(self.a.size)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.ops.wrap(self.a[key])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.a, name)
+
+    def __neg__(self) -> Any:
+        return self.ops.wrap(-self.a)
+
+    def __pos__(self) -> Any:
+        return self
+
+    def __abs__(self) -> Any:
+        return self.ops.wrap(abs(self.a))
+
+    def __repr__(self) -> str:
+        return f"_Narrow({self.a!r})"
+
+    __hash__ = None  # type: ignore[assignment]
+
+    __add__ = _arith(operator.add)
+    __radd__ = _arith(operator.add, True)
+    __sub__ = _arith(operator.sub)
+    __rsub__ = _arith(operator.sub, True)
+    __mul__ = _arith(operator.mul)
+    __rmul__ = _arith(operator.mul, True)
+    __truediv__ = _arith(operator.truediv)
+    __rtruediv__ = _arith(operator.truediv, True)
+    __floordiv__ = _arith(operator.floordiv)
+    __rfloordiv__ = _arith(operator.floordiv, True)
+    __mod__ = _arith(operator.mod)
+    __rmod__ = _arith(operator.mod, True)
+    __pow__ = _arith(operator.pow)
+    __rpow__ = _arith(operator.pow, True)
+    __lt__ = _compare(operator.lt)
+    __le__ = _compare(operator.le)
+    __gt__ = _compare(operator.gt)
+    __ge__ = _compare(operator.ge)
+    __eq__ = _compare(operator.eq)  # type: ignore[assignment]
+    __ne__ = _compare(operator.ne)  # type: ignore[assignment]
