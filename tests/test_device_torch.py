@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import math
+import pathlib
 from typing import Any
 
 import pytest
@@ -262,3 +263,55 @@ def test_cuda_graphs_reduce_overhead():
     torch.cuda.synchronize()
     assert sched.step_tensor.item() == 30
     assert math.isclose(opt.param_groups[0]["lr"].item(), schedule(30), rel_tol=1e-5)
+
+
+# -- the device benchmark (benchmarks/gpu.py) ---------------------------------------------
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _bench(*args: str) -> Any:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.run(
+        [sys.executable, "-m", "benchmarks", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is here: it would run")
+def test_device_benchmark_without_a_gpu_says_so_in_one_line():
+    proc = _bench("--device", "cuda", "--quick")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 1 and "skipped: no CUDA device" in lines[0]
+
+
+def test_device_benchmark_on_the_cpu(tmp_path):
+    import json
+
+    require("jax")
+    out = tmp_path / "device.json"
+    proc = _bench("--device", "cpu", "--quick", "--cases", "Warmup", "--json", str(out))
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    report = json.loads(out.read_text())
+    cases = {(c["group"], c["name"]): c for c in report["cases"]}
+    assert set(cases) == {
+        ("torch on cpu", "Warmup(CosineDecay)"),
+        ("torch on cpu", "JAX (cpu), jit: Warmup(CosineDecay)"),
+        ("torch on cpu", "AdamW training step: warmup + cosine"),
+    }
+    ratios = cases[("torch on cpu", "Warmup(CosineDecay)")]["ratios"]
+    assert ratios["hand-written torch"] == 1.0 and ratios["lrkit"] > 0
+    train = cases[("torch on cpu", "AdamW training step: warmup + cosine")]["timings"]
+    assert set(train) == {
+        "rate on the device (DeviceScheduleLR)",
+        "constant tensor rate",
+        "Python float rate (ScheduleLR)",
+    }
