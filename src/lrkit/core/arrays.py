@@ -377,15 +377,18 @@ class ArrayOps:
         rounded entry then answers as the comparison against the exact entry does.
         """
         dtype = self.float_dtype if like is None else like.dtype
+        if type(values) is not tuple or not self._caches():
+            # (under torch.compile the table is a constant of the graph: no cache, so no
+            # guard on it either)
+            return self._table(values, dtype, rounding)
         key = (id(values), rounding, dtype, self.device)
         hit = _TABLES.get(key)
         if hit is not None and hit[0] is values:
             return hit[1]
         out = self._table(values, dtype, rounding)
-        if type(values) is tuple and self._caches():
-            if len(_TABLES) >= _TABLES_MAX:
-                del _TABLES[next(iter(_TABLES))]
-            _TABLES[key] = (values, out)
+        if len(_TABLES) >= _TABLES_MAX:
+            _TABLES.pop(next(iter(_TABLES), None), None)
+        _TABLES[key] = (values, out)
         return out
 
     def _caches(self) -> bool:
