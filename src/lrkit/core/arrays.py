@@ -429,6 +429,11 @@ class ArrayOps:
 
     def take(self, table: Any, index: Any) -> Any:
         index = _raw(index)
+        torch = self._torch
+        if torch is not None:  # (index_select: a plain gather, cheaper than torch.take)
+            flat = index if index.ndim == 1 else torch.reshape(index, (-1,))
+            out = torch.index_select(table, 0, flat)
+            return out if index.ndim == 1 else torch.reshape(out, index.shape)
         if index.ndim == 1:
             return self.wrap(self.xp.take(table, index))
         flat = self.xp.reshape(index, (-1,))
