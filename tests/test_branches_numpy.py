@@ -173,6 +173,15 @@ def test_pow_ratio_looks_up_few_exponents_with_the_same_values(np):
                 got = ops.pow_ratio(0.96, k, scale, times=times)
                 assert got.shape == k.shape and got.dtype == np.float64
                 np.testing.assert_array_equal(got, want)
+    # a remainder by a positive integer is known to lie in [0, b): looked up with no pass
+    # over it to find its range, the same values
+    steps = np.arange(5_000).reshape(50, 100)
+    for b in (7, 1000):
+        _, r = ops.divmod(steps, b)
+        assert ops._bound(r) == b and ops._bound(r.copy()) is None
+        np.testing.assert_array_equal(ops.pow_ratio(0.96, r, b), np.power(0.96, r / b))
+        r = ops.remainder(steps.reshape(-1), b)
+        np.testing.assert_array_equal(ops.pow_ratio(0.5, r, b, -2.0), -2.0 * np.power(0.5, r / b))
     # and the Python-number path: math.pow of the same exponent
     from lrkit.core.namespace import SCALAR
 

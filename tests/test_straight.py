@@ -281,7 +281,11 @@ def structural(text: str) -> bool:
     other than a closure variable's."""
     import ast
 
-    for node in ast.walk(ast.parse(text)):
+    tree = ast.parse(text)
+    make = tree.body[0]
+    assert isinstance(make, ast.FunctionDef) and make.name == "_make"
+    closure = {a.arg for a in make.args.args}  # every constant is one of these
+    for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and not (
             (type(node.value) is int and 0 <= node.value <= straight.MAX_BRANCHES)
             or node.value is None  # raise ... from None
@@ -301,8 +305,7 @@ def structural(text: str) -> bool:
         ):
             return False
         if isinstance(node, ast.Call) and not (
-            isinstance(node.func, ast.Name)
-            and (node.func.id.startswith("_k") or node.func.id in ("_other", "_overflow"))
+            isinstance(node.func, ast.Name) and node.func.id in closure
         ):
             return False
     return True
@@ -312,7 +315,9 @@ def test_the_text_holds_no_value_of_the_config():
     texts = []
     original = straight._maker.__wrapped__
     try:
-        straight._maker = lambda source: texts.append(source) or original(source)
+        straight._maker = lambda source, name="formula": (
+            texts.append(source) or original(source, name)
+        )
         for spec in SPECS:
             s = parse_spec(spec)
             straight_line(s._compute)
@@ -375,7 +380,9 @@ def recorded_text(compute) -> str:
     texts = []
     original = straight._maker.__wrapped__
     try:
-        straight._maker = lambda source: texts.append(source) or original(source)
+        straight._maker = lambda source, name="formula": (
+            texts.append(source) or original(source, name)
+        )
         straight_line(compute)
     finally:
         straight._maker = straight.functools.lru_cache(maxsize=256)(original)
@@ -489,3 +496,48 @@ def test_every_namespace_has_every_operation_of_the_protocol():
     assert ops.searchsorted(np.asarray([1, 2, 2, 3]), np.asarray([2]), side="right").tolist() == [3]
     assert SCALAR.astype(7, SCALAR.float_dtype) == 7.0 and type(SCALAR.astype(7, float)) is float
     assert ops.astype(np.arange(3), ops.float_dtype).dtype == np.float64
+
+
+def test_a_traceback_through_a_recorded_call_shows_source_for_every_frame():
+    import inspect
+    import linecache
+    import traceback
+
+    s = lrkit.ExponentialDecay(0.1, 10, 1.5)  # grows: overflows float64 at large steps
+    assert s(1) == 0.1 * 1.5**0.1  # (recorded at the first call)
+    with pytest.raises(OverflowError, match="overflows float64") as caught:
+        s(10**6)
+    frames = traceback.extract_tb(caught.value.__traceback__)
+    recorded = [f for f in frames if f.filename.startswith("<lrkit ExponentialDecay")]
+    assert recorded and recorded[-1].name == "call"
+    assert all(f.line for f in frames), [(f.filename, f.lineno) for f in frames]
+    # the formula alone: math.exp's OverflowError raised from a line of the recorded text
+    with pytest.raises(OverflowError) as caught:
+        s._scalar(10**6)
+    last = traceback.extract_tb(caught.value.__traceback__)[-1]
+    assert last.filename == recorded[-1].filename and last.name == "formula"
+    assert "exp(" in last.line and "step" in last.line
+    # the text, as inspect finds it through linecache; variables named for what they hold
+    source = inspect.getsource(s._call)
+    assert source.lstrip().startswith("def call(step):") and "decay_rate" in source
+    assert inspect.getsource(s._scalar).lstrip().startswith("def formula(step):")
+    text = "".join(linecache.getlines(last.filename))
+    assert source in text and "period" in text and "_k0" not in text
+    linecache.checkcache()  # (a text with no file is kept)
+    assert linecache.getlines(last.filename)
+
+
+def test_schedules_of_one_class_and_another_structure_get_their_own_file_name():
+    import inspect
+
+    a = lrkit.PolynomialDecay(0.1, 1000, 0.0)
+    b = lrkit.PolynomialDecay(0.1, 1000, 0.0, cycle=True)
+    a(3), b(3)
+    for s in (a, b):
+        file = inspect.getsourcefile(s._call)
+        assert file is not None and file.startswith("<lrkit PolynomialDecay")
+        # the text found under that name is the one the function was compiled from
+        code = s._call.__code__
+        lines = inspect.getsourcelines(s._call)[0]
+        assert lines[0].lstrip().startswith("def call(step):") and code.co_filename == file
+    assert inspect.getsourcefile(a._call) != inspect.getsourcefile(b._call)

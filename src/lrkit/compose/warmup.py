@@ -101,11 +101,7 @@ class Warmup(LearningRateSchedule):
     def _after(self, xp: Ops, step: Any) -> Any:
         return self._inner(xp, step if self._global else xp.since(step, self._w))
 
-    # the two phases, as plain functions of (self, xp, step): a tuple built once, and no
-    # reference cycle through bound methods
-    _phases = (_rise, _after)
-
     def _compute(self, xp: Ops, step: Any) -> Any:
         if not self._w:
             return self._inner(xp, step)
-        return xp.switch(step >= self._w, self._phases, self, xp, step)
+        return xp.switch(step >= self._w, (self._rise, self._after), xp, step)

@@ -117,6 +117,9 @@ class ArrayOps:
             import torch
 
             self._torch = torch
+        #: NumPy remainders by a positive integer ``b`` (``0 <= r < b``), by id: the
+        #: bound ``pow_ratio`` would otherwise find with a pass over ``r``
+        self._below: dict[int, tuple[Any, int]] = {}
         if array_api_compat.is_jax_array(step) and xp.isdtype(dtype, "integral"):
             from jax import lax
 
@@ -150,7 +153,9 @@ class ArrayOps:
             if a is self.step and b > 0:  # 0 <= step < b: the step itself
                 return a
             return self.xp.remainder(self._float(_raw(a)), float(b))
-        return self.wrap(self.xp.remainder(_raw(a), _raw(b)))
+        if self.narrow:
+            return self.wrap(self.xp.remainder(_raw(a), _raw(b)))
+        return self._bounded(self.xp.remainder(a, b), b)
 
     def _wrapped(self, fn: Callable[[Any], Any], x: Any) -> Any:
         return self.wrap(fn(_raw(x)))
@@ -164,6 +169,22 @@ class ArrayOps:
         if self.narrow and type(x) is not _Narrow and hasattr(x, "dtype"):
             return _Narrow(x, self)
         return x
+
+    def _bounded(self, r: Any, b: Any) -> Any:
+        """``r``, a remainder by ``b``, remembered as below ``b`` (NumPy, integers)."""
+        if self.concrete and type(b) is int and b > 0 and self.xp.isdtype(r.dtype, "integral"):
+            import weakref
+
+            try:
+                self._below[id(r)] = (weakref.ref(r), b)
+            except TypeError:  # a NumPy scalar (of a 0-d step): nothing to look up
+                pass
+        return r
+
+    def _bound(self, k: Any) -> int | None:
+        """The bound remembered for ``k`` by :meth:`_bounded`, if ``k`` is that array."""
+        entry = self._below.get(id(k))
+        return entry[1] if entry is not None and entry[0]() is k else None
 
     def prepare(self, step: Any) -> Any:
         """The step in the dtype it is computed in."""
@@ -180,7 +201,8 @@ class ArrayOps:
             q, r = self._divmod(_raw(a), _raw(b))
             return self.wrap(q), self.wrap(r)
         if self._divmod is not None:
-            return self._divmod(a, b)  # type: ignore[no-any-return]
+            q, r = self._divmod(a, b)
+            return q, self._bounded(r, b)
         torch = self._torch
         if torch is not None and type(b) is int and not a.dtype.is_floating_point:
             # integers: a - q * b in one pass (exact), cheaper than a second division
@@ -288,7 +310,8 @@ class ArrayOps:
         if self.beyond(scale):
             scale = float(scale)
         if self.concrete and isinstance(base, float) and xp.isdtype(k.dtype, "integral") and k.size:
-            low, size = int(xp.min(k)), int(xp.max(k)) + 1
+            below = self._bound(k)  # (a remainder: 0 <= k < below, no pass to find it)
+            low, size = (0, below) if below is not None else (int(xp.min(k)), int(xp.max(k)) + 1)
             if low >= 0 and size <= k.size // 8:
                 table = xp.arange(size, dtype=k.dtype, device=self.device)
                 table = self.pow(base, table if scale == 1 else self._float(table) / scale)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
-from lrkit.core.arrays import ArrayOps
 from lrkit.core.ops import Ops
 from lrkit.core.registry import _OWN
 from lrkit.core.scalar import SCALAR
+
+if TYPE_CHECKING:
+    from lrkit.core.arrays import ArrayOps
 
 
 @runtime_checkable
@@ -90,7 +92,10 @@ class LearningRateSchedule:
         object.__setattr__(self, "_recorded", True)
         try:
             call, formula = straight_call(
-                self._compute, self._call_other, functools.partial(_overflow, self)
+                self._compute,
+                self._call_other,
+                functools.partial(_overflow, self),
+                type(self).__name__,
             )
         except Untraceable:
             return float(self._compute(SCALAR, step))
@@ -356,6 +361,8 @@ def _scalar_step(step: Any) -> int | float:
 
 def _array_step(step: Any) -> tuple[ArrayOps, Any]:
     import array_api_compat
+
+    from lrkit.core.arrays import ArrayOps  # (here: `import lrkit` does not load it)
 
     try:
         xp = array_api_compat.array_namespace(step)

@@ -1,7 +1,7 @@
 """Straight-line Python functions of the step, derived from each schedule's formula.
 
 A schedule's formula is written once, as ``_compute(xp, step)`` (see
-:mod:`lrkit.core.namespace`). Run with :data:`~lrkit.core.namespace.SCALAR` on a Python
+:mod:`lrkit.core.ops`). Run with :data:`~lrkit.core.scalar.SCALAR` on a Python
 number, every operation costs an attribute read and a call, and every helper method
 of the formula one more call: two to four times the cost of the formula written by
 hand.
@@ -23,7 +23,10 @@ The function's text is made of variable names, operators and the structural
 integers of an ``if``/``elif`` chain, and nothing else: every constant (a number of
 the config, a table, a function, a foreign schedule) is handed to it as a closure
 variable, never written as text. So no value of a config ever becomes program text,
-and schedules of one structure share one compiled text.
+and schedules of one structure share one compiled text. The text is registered in
+:mod:`linecache` under ``"<lrkit ClassName>"``, its names taken from the schedule's
+attributes and from what computed each value, so that a traceback, a debugger or
+:func:`inspect.getsource` shows readable source for every frame.
 
 Whatever the recording cannot follow (a Python ``if`` on the step, ``float(step)``,
 ``math.*`` called on it, ...) raises :class:`Untraceable`, and the schedule keeps the
@@ -35,6 +38,8 @@ from __future__ import annotations
 import bisect
 import builtins
 import functools
+import keyword
+import linecache
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -93,10 +98,10 @@ class _Sym:
     __hash__ = None  # type: ignore[assignment]
 
     def __neg__(self) -> _Sym:
-        return self.rec.emit("-{0}", (self,), self.is_float, self.plain)
+        return self.rec.emit("-{0}", (self,), self.is_float, self.plain, hint="negated")
 
     def __pos__(self) -> _Sym:
-        return self.rec.emit("+{0}", (self,), self.is_float, self.plain)
+        return self.rec.emit("+{0}", (self,), self.is_float, self.plain, hint="same")
 
     def __abs__(self) -> _Sym:
         return _mark(self.rec.call(abs, self, plain=self.plain), self.finite, True)
@@ -163,6 +168,20 @@ def _plain(*xs: Any) -> bool:
     return all(x.plain if isinstance(x, _Sym) else type(x) in (int, float, bool) for x in xs)
 
 
+# names of the function's own variables (never a constant's or a value's)
+_RESERVED = frozenset(("step", "out", "call", "formula", "_other", "_overflow", "_OverflowError"))
+# names of recorded values, after what computed them
+_OP_NAMES = {
+    "+": "total",
+    "-": "difference",
+    "*": "product",
+    "/": "ratio",
+    "//": "quotient",
+    "%": "remainder",
+    "**": "power",
+}
+_CALL_NAMES = {"float": "real", "bisect_right": "index", "bisect_left": "index", "abs": "size"}
+
 # operators whose result is a float when an operand is (`**` is not: a negative base
 # may give a complex number)
 _FLOAT_OPS = frozenset(("+", "-", "*", "/", "//", "%"))
@@ -205,10 +224,15 @@ class _If:
 class _Recorder:
     """Records the operations of one formula as statements of Python."""
 
-    def __init__(self) -> None:
+    def __init__(self, names: dict[int, str] | None = None) -> None:
         self.lines: list[_Line | _If] = []
         self.constants: list[Any] = []
+        #: the closure variables' names, in the order of ``constants``
+        self.constant_names: list[str] = []
         self._constant_names: dict[int, str] = {}
+        #: names for constants, by identity (the schedule's attributes)
+        self._hints = names or {}
+        self._taken = set(_RESERVED)
         self._count = 0
         self._depth = 0
         self._floats: dict[int, float] = {}
@@ -227,14 +251,30 @@ class _Recorder:
             raise Untraceable("a table that depends on the step")
         name = self._constant_names.get(id(x))
         if name is None:
-            name = self._constant_names[id(x)] = f"_k{len(self.constants)}"
+            hint = self._hints.get(id(x)) or getattr(x, "__name__", None)
+            if hint is None and type(x) in (int, float) and x in (0, 1):
+                hint = "one" if x else "zero"
+            name = self._constant_names[id(x)] = self.unique(hint if type(hint) is str else "c")
             self.constants.append(x)
+            self.constant_names.append(name)
+        return name
+
+    def unique(self, hint: str) -> str:
+        """A name not taken yet: ``hint`` (an identifier), else ``hint_2``, ..."""
+        base = hint.strip("_") or "c"
+        if not base.isidentifier() or keyword.iskeyword(base):
+            base = "c"
+        name, n = base, 1
+        while name in self._taken:
+            n += 1
+            name = f"{base}_{n}"
+        self._taken.add(name)
         return name
 
     # -- recording ------------------------------------------------------------------------
-    def fresh(self) -> str:
+    def fresh(self, hint: str = "v") -> str:
         self._count += 1
-        return f"v{self._count}"
+        return self.unique(hint)
 
     def emit(
         self,
@@ -243,9 +283,10 @@ class _Recorder:
         is_float: bool = False,
         plain: bool = False,
         lazy: tuple[int, ...] = (),
+        hint: str = "v",
     ) -> _Sym:
         """A new variable, ``template`` with the names of ``args`` in its places."""
-        name = self.fresh()
+        name = self.fresh(hint)
         self.lines.append(_Line(name, template, [self.ref(a) for a in args], lazy))
         return _Sym(name, self, is_float, plain)
 
@@ -290,7 +331,11 @@ class _Recorder:
             a, b = self._unconverted(a, b)
             b, a = self._unconverted(b, a)
         out = self.emit(
-            f"{{0}} {op} {{1}}", (a, b), op == "/" or (floats and op in _FLOAT_OPS), plain
+            f"{{0}} {op} {{1}}",
+            (a, b),
+            op == "/" or (floats and op in _FLOAT_OPS),
+            plain,
+            hint=_OP_NAMES.get(op, "test"),
         )
         # (a bool; a sum, product or quotient of numbers >= 0; Python's `a % b` has
         # the sign of b)
@@ -301,7 +346,10 @@ class _Recorder:
         self, fn: Callable[..., Any], *args: Any, is_float: bool = False, plain: bool = False
     ) -> _Sym:
         places = ", ".join(f"{{{i}}}" for i in range(len(args)))
-        return self.emit(f"{self.constant(fn)}({places})", args, is_float, plain)
+        name = self.constant(fn)
+        base = name.rsplit("_", 1)[0] if name[-1].isdigit() else name
+        hint = _CALL_NAMES.get(base, f"{base}_value")
+        return self.emit(f"{name}({places})", args, is_float, plain, hint=hint)
 
     def branches(self, index: Any, branches: Sequence[Callable[..., Any]], args: Any) -> Any:
         """``branches[index](*args)`` as an ``if``/``elif`` chain, each branch recorded."""
@@ -310,7 +358,7 @@ class _Recorder:
         if len(branches) > MAX_BRANCHES or self._depth >= MAX_DEPTH:
             raise Untraceable(f"{len(branches)} branches at depth {self._depth}")
         self._depth += 1
-        idx, out, outer = self.ref(index), self.fresh(), self.lines
+        idx, out, outer = self.ref(index), self.fresh("value"), self.lines
         bodies: list[list[Any]] = []
         floats = plain = finite = nonneg = True
         for branch in branches:
@@ -493,7 +541,7 @@ class _Recording:
             args = self.rec._unconverted(a, b)
         else:
             return self._unary(SCALAR.pow, a, b)
-        return _mark(self.rec.emit("{0} ** {1}", args, True), False, True)
+        return _mark(self.rec.emit("{0} ** {1}", args, True, hint="power"), False, True)
 
     def pow_ratio(
         self,
@@ -525,26 +573,33 @@ class _Recording:
         args: tuple[Any, ...],
         nonneg: bool,
         lazy: tuple[int, ...] = (),
+        hint: str = "v",
     ) -> _Sym:
         """A conditional expression whose value is ``a`` or ``b``."""
-        out = self.rec.emit(template, args, _is_float(a) and _is_float(b), _plain(a, b), lazy=lazy)
+        out = self.rec.emit(
+            template, args, _is_float(a) and _is_float(b), _plain(a, b), lazy=lazy, hint=hint
+        )
         return _mark(out, _finite(a, b), nonneg)
 
     def where(self, cond: Any, a: Any, b: Any) -> Any:
         if not isinstance(cond, _Sym):
             return a if cond else b
         # (the arms are evaluated after the condition, one of them: never moved into it)
-        return self._either("{0} if {1} else {2}", a, b, (a, cond, b), _nonneg(a, b), (0, 2))
+        return self._either(
+            "{0} if {1} else {2}", a, b, (a, cond, b), _nonneg(a, b), (0, 2), "chosen"
+        )
 
     def minimum(self, a: Any, b: Any) -> Any:
         if not _symbolic(a, b):
             return SCALAR.minimum(a, b)
-        return self._either("{0} if {0} < {1} else {1}", a, b, (a, b), _nonneg(a, b))
+        return self._either("{0} if {0} < {1} else {1}", a, b, (a, b), _nonneg(a, b), hint="least")
 
     def maximum(self, a: Any, b: Any) -> Any:
         if not _symbolic(a, b):
             return SCALAR.maximum(a, b)
-        return self._either("{0} if {0} > {1} else {1}", a, b, (a, b), _nonneg(a) or _nonneg(b))
+        return self._either(
+            "{0} if {0} > {1} else {1}", a, b, (a, b), _nonneg(a) or _nonneg(b), hint="greatest"
+        )
 
     def clip(self, x: Any, low: Any, high: Any) -> Any:
         if not _symbolic(x, low, high):
@@ -560,7 +615,7 @@ class _Recording:
         if not _symbolic(step, start):
             return SCALAR.since(step, start)
         out = self.rec.emit(
-            "{0} - {1} if {0} > {1} else 0", (step, start), False, _plain(step, start)
+            "{0} - {1} if {0} > {1} else 0", (step, start), False, _plain(step, start), hint="since"
         )
         return _mark(out, _finite(step, start), True)
 
@@ -580,7 +635,8 @@ class _Recording:
         if not isinstance(index, _Sym):
             return table[index]
         floats = all(type(e) is float for e in table)
-        out = self.rec.emit(f"{self.rec.constant(table)}[{{0}}]", (index,), floats, _plain(*table))
+        name = self.rec.constant(table)
+        out = self.rec.emit(f"{name}[{{0}}]", (index,), floats, _plain(*table), hint="entry")
         return _mark(out, _finite(*table), _nonneg(*table))
 
     def switch(self, index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -> Any:
@@ -612,20 +668,57 @@ for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh"):
 del _name
 
 
+# the texts registered in `linecache`, by file name
+_FILES: dict[str, str] = {}
+
+
+def _filename(name: str, source: str) -> str:
+    """``"<lrkit NAME>"``, or ``"<lrkit NAME #2>"``, ... for another text of that name."""
+    n = 1
+    while True:
+        filename = f"<lrkit {name}>" if n == 1 else f"<lrkit {name} #{n}>"
+        if _FILES.setdefault(filename, source) == source:
+            return filename
+        n += 1
+
+
 @functools.lru_cache(maxsize=256)
-def _maker(source: str) -> Callable[..., Any]:
+def _maker(source: str, name: str = "formula") -> Callable[..., Any]:
     """The compiled ``_make`` of ``source``: schedules of one structure share it (the
-    text holds no constant: they are ``_make``'s arguments)."""
+    text holds no constant: they are ``_make``'s arguments).
+
+    The text is registered in :mod:`linecache` under ``"<lrkit NAME>"`` (as
+    :mod:`dataclasses` and attrs do for the methods they write), so that tracebacks,
+    debuggers and :func:`inspect.getsource` show it.
+    """
+    filename = _filename(name, source)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     # (the usual builtins: tracers such as torch.compile's expect them; the text uses none)
     namespace: dict[str, Any] = {"__builtins__": builtins, "__name__": __name__}
-    exec(compile(source, "<lrkit straight-line>", "exec"), namespace)  # our text: see above
+    exec(compile(source, filename, "exec"), namespace)  # our text: see above
     return namespace["_make"]
+
+
+def _names(compute: Callable[[Any, Any], Any]) -> dict[int, str]:
+    """Names for the constants of a schedule's formula: its attributes, by identity (a
+    number or a table of the config is passed on as the same object; 0, 1 and -1 are
+    left out, being everyone's)."""
+    schedule = getattr(compute, "__self__", None)
+    try:
+        attrs = vars(schedule)
+    except TypeError:
+        return {}
+    return {
+        id(value): attr
+        for attr, value in attrs.items()
+        if type(value) in (float, tuple) or (type(value) is int and value not in (-1, 0, 1))
+    }
 
 
 def _record(compute: Callable[[Any, Any], Any]) -> tuple[_Recorder, bool, list[str], str]:
     """The recorder (its constants), whether the result is known to be finite, the
     function's lines and the result's expression."""
-    rec = _Recorder()
+    rec = _Recorder(_names(compute))
     try:
         out = compute(_Recording(rec), _mark(_Sym("step", rec, plain=True), True, True))
         # the caller takes a float: the conversion is part of the function
@@ -663,6 +756,7 @@ def straight_call(
     compute: Callable[[Any, Any], Any],
     other: Callable[[Any], float],
     overflow: Callable[[Any], Exception],
+    name: str = "formula",
 ) -> tuple[Callable[[Any], float], Callable[[Any], float]]:
     """A schedule's ``__call__`` and its formula for Python numbers, recorded.
 
@@ -670,9 +764,11 @@ def straight_call(
     ``int`` step >= 0 it computes the rate and checks that it is finite (else
     ``overflow(step)`` is raised, as for an ``OverflowError`` of the formula); any
     other step goes to ``other(step)``. The second is the formula alone (as
-    :func:`straight_line` gives it).
+    :func:`straight_line` gives it). Their text is shown under ``"<lrkit NAME>"``
+    (e.g. ``"<lrkit ExponentialDecay>"``) in tracebacks and by :func:`inspect.getsource`.
     """
     rec, finite, lines, result = _record(compute)
+    name = name if name.isidentifier() else "formula"  # (it is written into the text)
     k = rec.constant
     is_int, zero = f"{k(type)}(step) is {k(int)}", k(0)
     caught = [
@@ -691,9 +787,10 @@ def straight_call(
             "            raise _overflow(step)",
         ]
     )
-    names = ", ".join(f"_k{i}" for i in range(len(rec.constants)))  # (all named by now)
+    names = ", ".join(rec.constant_names)  # (all named by now)
     source = "\n".join(
         [
+            f"# {name}: its formula for a Python-number step, recorded (lrkit.core.fastpath)",
             f"def _make({names}, _other, _overflow, _OverflowError):",
             "    def call(step):",
             f"        if {is_int} and step >= {zero}:",
@@ -708,7 +805,7 @@ def straight_call(
             "",
         ]
     )
-    fns: tuple[Callable[[Any], float], Callable[[Any], float]] = _maker(source)(
+    fns: tuple[Callable[[Any], float], Callable[[Any], float]] = _maker(source, name)(
         *rec.constants, other, overflow, OverflowError
     )
     return fns

@@ -64,17 +64,10 @@ class _ModelGardenWarmup(LearningRateSchedule):
     def _rise(self, xp: Ops, step: Any) -> Any:
         raise NotImplementedError
 
-    # the two phases, as plain functions of (self, xp, step) (each subclass has its
-    # own `_rise`): a tuple built once; on NumPy each gets only its own steps
-    _phases = (
-        lambda self, xp, step: self._rise(xp, step),
-        lambda self, xp, step: self._tail(xp, step),
-    )
-
     def _compute(self, xp: Ops, step: Any) -> Any:
         if not self._w:
             return self._tail(xp, step)
-        return xp.switch(step >= self._w, self._phases, self, xp, step)
+        return xp.switch(step >= self._w, (self._rise, self._tail), xp, step)
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> LearningRateSchedule:

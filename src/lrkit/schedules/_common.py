@@ -32,8 +32,7 @@ def ratio(xp: Ops, step: Any, period: int | float) -> Any:
     if xp.wide:
         return xp.astype(step, xp.float_dtype) / period
     q, r = xp.divmod(step, period)
-    r = xp.astype(r, xp.float_dtype) / period  # (rebinding frees each array as soon as it is used)
-    return xp.astype(q, xp.float_dtype) + r
+    return xp.astype(q, xp.float_dtype) + xp.astype(r, xp.float_dtype) / period
 
 
 def cosine_remaining(xp: Ops, remaining: Any) -> Any:

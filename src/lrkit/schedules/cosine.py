@@ -92,8 +92,6 @@ class CosineDecay(LearningRateSchedule):
 
     def _decayed(self, xp: Ops, step: Any, start: int | float = 0) -> Any:
         d = self._decay
-        # the decay's steps (since `start`) and the remaining fraction are temporaries
-        # of one expression, each freed once used (cosine_remaining frees the fraction)
         c = cosine_remaining(
             xp,
             xp.astype(xp.maximum(d - (xp.since(step, start) if start else step), 0), xp.float_dtype)
@@ -110,12 +108,7 @@ class CosineDecay(LearningRateSchedule):
     def _decaying(self, xp: Ops, step: Any) -> Any:
         return self._decayed(xp, step, self._warmup)
 
-    # the two phases, as plain functions of (self, xp, step): a tuple built once, and no
-    # reference cycle through bound methods
-    _phases = (_rising, _decaying)
-
     def _compute(self, xp: Ops, step: Any) -> Any:
         if not self._warmup:
             return self._decayed(xp, step)
-        # a Python number evaluates its phase only; an array, both (then selects)
-        return xp.switch(step >= self._warmup, self._phases, self, xp, step)
+        return xp.switch(step >= self._warmup, (self._rising, self._decaying), xp, step)

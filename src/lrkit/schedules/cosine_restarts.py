@@ -10,7 +10,7 @@ from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
 from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
-from lrkit.schedules._common import cosine_remaining, split
+from lrkit.schedules._common import cosine_remaining
 
 #: restart tables end past this step; steps beyond it are outside the domain
 HORIZON = 2**64
@@ -171,27 +171,28 @@ class CosineDecayRestarts(LearningRateSchedule):
     def _compute(self, xp: Ops, step: Any) -> Any:
         if self._swing == 0:
             return self._floor
-        # Each array is freed once used: at most three are alive at once. The steps left
-        # in the period are handed over in a list, so that the expression dividing them
-        # holds the only reference (NumPy then divides in place, and cosine_remaining
-        # frees the fraction).
-        if self._t_mul == 1:
-            i, elapsed = split(xp, step, self._first)
-            peak = xp.pow_ratio(float(self._m_mul), i)
-            del i
-            left = [self._first - elapsed]
-            del elapsed
-            cosine = cosine_remaining(xp, xp.astype(left.pop(), xp.float_dtype) / self._first)
+        return self.initial_learning_rate * (self._swing_at(xp, step) + self.alpha)
+
+    def _swing_at(self, xp: Ops, step: Any) -> Any:
+        """:math:`(1-\alpha)\\, m_m^{\\,i} (1 + \\cos(\\pi e / T_i)) / 2`, the cosine taken
+        from the fraction of period :math:`i` left, :math:`(T_i - e) / T_i`."""
+        oma = self._one_minus_alpha
+        if self._t_mul == 1:  # i = t // T_0, e = t mod T_0
+            first = self._first
+            cosine = cosine_remaining(
+                xp, xp.astype(first - xp.remainder(step, first), xp.float_dtype) / first
+            )
+            return cosine * (oma * xp.pow_ratio(float(self._m_mul), xp.floor_divide(step, first)))
+        # B_i <= t < B_{i+1}
+        i = xp.searchsorted(xp.table(self._starts, step, rounding=1), step, side="right") - 1
+        lengths = xp.table(self._lengths)
+        cosine = cosine_remaining(xp, self._left(xp, step, i, lengths) / xp.take(lengths, i))
+        return cosine * (oma * xp.take(xp.table(self._peaks), i))
+
+    def _left(self, xp: Ops, step: Any, i: Any, lengths: Any) -> Any:
+        """:math:`T_i - e`, the steps left in period ``i``, with :math:`e = t - B_i`."""
+        if self._exact:
+            elapsed = xp.astype(step - xp.take(xp.table(self._starts, step), i), xp.float_dtype)
         else:
-            i = xp.searchsorted(xp.table(self._starts, step, rounding=1), step, side="right") - 1
-            if self._exact:
-                elapsed = xp.astype(step - xp.take(xp.table(self._starts, step), i), xp.float_dtype)
-            else:
-                elapsed = xp.astype(step, xp.float_dtype) - xp.take(xp.table(self._starts), i)
-            lengths = xp.table(self._lengths)
-            left = [xp.take(lengths, i) - elapsed]
-            del elapsed
-            cosine = cosine_remaining(xp, left.pop() / xp.take(lengths, i))
-            peak = xp.take(xp.table(self._peaks), i)
-            del i
-        return self.initial_learning_rate * (self._one_minus_alpha * peak * cosine + self.alpha)
+            elapsed = xp.astype(step, xp.float_dtype) - xp.take(xp.table(self._starts), i)
+        return xp.take(lengths, i) - elapsed

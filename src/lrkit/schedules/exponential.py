@@ -93,16 +93,15 @@ class ExponentialDecay(LearningRateSchedule):
         self._freeze()
 
     # the exponent is q + f: q whole periods (an integer for integer steps: `pow`
-    # converts it) and the fraction f of the current period (none with `staircase`).
-    # Each array is rebound as soon as it is used: at most three are alive at once.
+    # converts it) and the fraction f of the current period (none with `staircase`)
     def _direct(self, xp: Ops, step: Any) -> Any:
         rate, period = self.decay_rate, self._period
         init = self.initial_learning_rate
         if self.staircase:
             return xp.pow_ratio(rate, xp.floor_divide(step, period), times=init)
         q, f = xp.divmod(step, period)
-        q = xp.pow_ratio(rate, q, times=init)
-        return q * xp.pow_ratio(rate, f, period)
+        q = xp.pow_ratio(rate, q, times=init)  # eta_0 r^q
+        return q * xp.pow_ratio(rate, f, period)  # times r^(f / T)
 
     def _logs(self, xp: Ops, step: Any) -> Any:
         if self.staircase:
@@ -111,10 +110,6 @@ class ExponentialDecay(LearningRateSchedule):
             q, f = xp.divmod(step, self._period)
             e = xp.astype(q, xp.float_dtype) + xp.astype(f, xp.float_dtype) / self._period
         return self._sign * xp.exp(self._ln_init + e * self._ln_rate)
-
-    # the two forms, as plain functions of (self, xp, step): a tuple built once, and no
-    # reference cycle through bound methods
-    _branches = (_direct, _logs)
 
     def _compute(self, xp: Ops, step: Any) -> Any:
         if not self.initial_learning_rate:
@@ -128,8 +123,7 @@ class ExponentialDecay(LearningRateSchedule):
             return self._direct(xp, step)
         if xp.is_array and xp.int_max is None:
             far = self._far_float
-        # (the comparison inline: NumPy frees it once the selection has used it)
-        return xp.switch(step >= far, self._branches, self, xp, step)
+        return xp.switch(step >= far, (self._direct, self._logs), xp, step)
 
 
 def _float32(x: float) -> float:

@@ -60,7 +60,6 @@ class InverseTimeDecay(LearningRateSchedule):
         self._freeze()
 
     def _compute(self, xp: Ops, step: Any) -> Any:
-        # (the quotient a temporary of the expression: NumPy computes in its memory)
         if self.staircase:
             return self.initial_learning_rate / (
                 1.0 + self.decay_rate * xp.astype(split(xp, step, self._period)[0], xp.float_dtype)

@@ -89,7 +89,7 @@ class PolynomialDecay(LearningRateSchedule):
         # within [min, max] of the two rates despite rounding, and exactly the
         # initial rate where the decay has not started (f == 1): in float64 the
         # formula's own value there, where the constructor found it exact, else
-        # selected. (Each array is rebound as soon as it is used: few are alive at once.)
+        # selected.
         if xp.wide and self._exact_start:
             return xp.clip(self.end_learning_rate + self._span * f, self._low, self._high)
         not_started = f == 1.0

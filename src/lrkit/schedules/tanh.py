@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from lrkit.core import validate as v
-from lrkit.core.namespace import SCALAR
 from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
+from lrkit.core.scalar import SCALAR
 from lrkit.schedules._timm import WARMUP_ATTRS, Cycles
 
 #: tanh(350) is 1 to far beyond float64's precision; clipping keeps exp() finite
