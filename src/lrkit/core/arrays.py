@@ -197,7 +197,7 @@ class ArrayOps:
         """``(floor_divide(a, b), remainder(a, b))``, in one pass where the library can."""
         if self._truncates(a, b) or self.beyond(b):
             return self.floor_divide(a, b), self.remainder(a, b)
-        if self.narrow:
+        if self.narrow and self._divmod is not None:
             q, r = self._divmod(_raw(a), _raw(b))
             return self.wrap(q), self.wrap(r)
         if self._divmod is not None:
@@ -410,7 +410,7 @@ class ArrayOps:
             return hit[1]
         out = self._table(values, dtype, rounding)
         if len(_TABLES) >= _TABLES_MAX:
-            _TABLES.pop(next(iter(_TABLES), None), None)
+            _TABLES.pop(next(iter(_TABLES)), None)
         _TABLES[key] = (values, out)
         return out
 
@@ -688,5 +688,5 @@ class _Narrow:
     __le__ = _compare(operator.le)
     __gt__ = _compare(operator.gt)
     __ge__ = _compare(operator.ge)
-    __eq__ = _compare(operator.eq)  # type: ignore[assignment]
-    __ne__ = _compare(operator.ne)  # type: ignore[assignment]
+    __eq__ = _compare(operator.eq)
+    __ne__ = _compare(operator.ne)
