@@ -225,15 +225,16 @@ def test_cuda_step_never_synchronizes(name):
     model(x).sum().backward()
     opt.step()
     sched.step()  # the first call builds the schedule's tables
+    steps = torch.arange(1000, device="cuda")
+    SCHEDULES[name](steps)
     torch.cuda.synchronize()
     torch.cuda.set_sync_debug_mode("error")
     try:
         for _ in range(5):
             opt.step()
             sched.step()
-        steps = torch.arange(1000, device="cuda")
         SCHEDULES[name](steps)
-        SCHEDULES[name](steps)
+        SCHEDULES[name](steps[7])  # a 0-d step
     finally:
         torch.cuda.set_sync_debug_mode("default")
     assert sched.step_tensor.item() == 6
