@@ -681,11 +681,17 @@ def _device_rate(schedule: Any) -> Any:
     import array_api_compat.torch as xp
 
     compute = schedule._compute
+    # the namespace of each (step tensor, dtype), built once: it holds no state of a call
+    made: dict[Any, Any] = {}
 
     def rate(step: Any, dtype: Any) -> Any:
         # an lrkit schedule: its formula on the (non-negative int64) step, in lr's dtype
-        ops = ArrayOps(xp, step, float_dtype=dtype)
-        ops.step = step
+        ops = None if torch.compiler.is_compiling() else made.get(dtype)
+        if ops is None or ops.step is not step:
+            ops = ArrayOps(xp, step, float_dtype=dtype)
+            ops.step = step
+            if not torch.compiler.is_compiling():
+                made[dtype] = ops
         return ops.finish(compute(ops, step), ())
 
     return rate
