@@ -5,7 +5,8 @@ A tensor built from Python numbers or lists (``torch.tensor``, ``torch.asarray``
 copy makes the host wait for the device's stream, at every call. lrkit passes Python
 numbers to PyTorch as kernel arguments and builds its tables (boundaries, restarts)
 once per device and dtype. The four constructors are counted here by patching them,
-for every registered class, on vector and 0-d steps of every dtype lrkit accepts.
+for every registered class, on vector and 0-d steps of every dtype lrkit accepts
+(int64, int32, int16, uint8, float32, float64, float16, bfloat16).
 """
 
 from __future__ import annotations
@@ -135,13 +136,16 @@ class _Counter:
 
 
 def _steps(torch: Any, dtype: Any, shape: str) -> Any:
+    small = dtype in (torch.uint8, torch.int16)  # (narrow integers: steps they hold)
     if shape == "0-d":
-        return torch.tensor(1234, dtype=dtype)
-    return torch.arange(0, 40_000, 37, dtype=dtype)
+        return torch.tensor(123 if small else 1234, dtype=dtype)
+    return torch.arange(0, 250 if small else 40_000, 37, dtype=dtype)
 
 
 @pytest.mark.parametrize("shape", ["vector", "0-d"])
-@pytest.mark.parametrize("dtype", ["int64", "int32", "float32", "float64"])
+@pytest.mark.parametrize(
+    "dtype", ["int64", "int32", "int16", "uint8", "float32", "float64", "float16", "bfloat16"]
+)
 @pytest.mark.parametrize("name", IDS)
 def test_a_second_call_builds_no_tensor_from_host_data(name, dtype, shape, monkeypatch):
     torch = require("torch")
@@ -156,7 +160,7 @@ def test_a_second_call_builds_no_tensor_from_host_data(name, dtype, shape, monke
     expected = torch.tensor(
         [schedule(int(s)) for s in steps.reshape(-1).tolist()], dtype=torch.float64
     ).reshape(steps.shape)
-    tol = 1e-12 if first.dtype == torch.float64 else 1e-5
+    tol = {torch.float64: 1e-12, torch.float16: 2e-3, torch.bfloat16: 1e-2}.get(first.dtype, 1e-5)
     assert torch.allclose(first.double(), expected, rtol=tol, atol=tol * 0.1)
 
 
