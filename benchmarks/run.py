@@ -1,6 +1,7 @@
 """Runs every benchmark case in one process; prints the table, writes it as JSON.
 
     python -m benchmarks [--quick] [--json out.json] [--groups scalar,numpy,...]
+    python -m benchmarks --device cuda    # PyTorch (and JAX) on a GPU: benchmarks/gpu.py
     python benchmarks/run.py ...
 
 ``--quick``: few repetitions and small arrays (well under a minute; run by CI
@@ -22,6 +23,8 @@ if __package__ in (None, ""):  # `python benchmarks/run.py`: make `benchmarks` i
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+#: whether JAX_PLATFORMS=cpu is this module's default (a GPU run lets JAX find its GPU)
+_JAX_CPU_DEFAULT = "JAX_PLATFORMS" not in os.environ
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 from benchmarks._report import Report
@@ -101,6 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-peers", action="store_true", help="lrkit and the hand-written baselines only"
     )
+    parser.add_argument(
+        "--device",
+        metavar="DEVICE",
+        help="only PyTorch on this device (cuda, cuda:1, cpu) against hand-written torch: "
+        "benchmarks/gpu.py",
+    )
     args = parser.parse_args(argv)
     if args.no_peers:
         os.environ["LRKIT_BENCH_NO_PEERS"] = "1"
@@ -113,6 +122,18 @@ def main(argv: list[str] | None = None) -> int:
     conf = settings(args.quick)
     report = Report(machine(), "quick" if args.quick else "full")
     start = time.perf_counter()
+    if args.device is not None:
+        reason = _no_device(args.device)
+        if reason:
+            print(f"python -m benchmarks --device {args.device}: skipped: {reason}")
+            return 0
+        if args.device.startswith("cuda") and _JAX_CPU_DEFAULT:
+            os.environ.pop("JAX_PLATFORMS", None)  # JAX on its GPU too
+        from benchmarks import gpu
+
+        report.machine["device"] = args.device
+        gpu.run(report, conf, args.device)
+        groups = []
     for group in GROUPS:
         if group not in groups:
             continue
@@ -128,6 +149,21 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.markdown, "w", encoding="utf-8") as f:
             f.write(report.markdown() + "\n")
     return 0
+
+
+def _no_device(device: str) -> str | None:
+    """Why PyTorch cannot run on ``device`` here (None if it can)."""
+    try:
+        import torch
+    except ImportError as exc:
+        return f"PyTorch is not installed ({exc})"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        return "no CUDA device (torch.cuda.is_available() is False)"
+    try:
+        torch.empty(1, device=device)
+    except (RuntimeError, ValueError) as exc:
+        return f"device {device!r} is not usable: {str(exc).splitlines()[0]}"
+    return None
 
 
 _MODULES = {

@@ -44,6 +44,7 @@ __all__ = [
     "ON_RESUME",
     "ON_SKIP",
     "SYNCS",
+    "DeviceScheduleLR",
     "PastEndWarning",
     "PlateauLR",
     "ScheduleLR",
@@ -1052,3 +1053,195 @@ def plateau_lightning_config(
         "reduce_on_plateau": True,
     }
     return [optimizer], [stepped, reporter]
+
+
+class DeviceScheduleLR:
+    r"""The rates of an lrkit schedule computed on the device, from a step kept there.
+
+    The on-device counterpart of :class:`ScheduleLR`, for an optimizer built with a
+    tensor learning rate (``lr=torch.tensor(1e-3, device=...)``, and
+    ``capturable=True`` on CUDA where the optimizer has it): the step is a 0-d int64
+    tensor on the parameters' device, and :meth:`step` increments it and writes each
+    group's rate into that group's ``lr`` tensor in place,
+
+    .. math::
+
+        \mathrm{lr}_g \leftarrow s_g(t) \quad (\text{mode} = \text{"absolute"}), \qquad
+        \mathrm{lr}_g \leftarrow \mathrm{lr}_{g,0} \cdot s_g(t) \quad (\text{"relative"}),
+
+    computed by the schedule's formula on the step tensor, in the ``lr`` tensor's dtype.
+    Nothing is copied between host and device and nothing is read back, so
+    :meth:`step` never makes the host wait for the device, and it can be traced into a
+    ``torch.compile``\ d training step (with ``opt.step()``): compiled once, for every
+    step, since the step is a tensor and the schedule's configuration constants.
+
+    As with :class:`ScheduleLR`, construction sets the rates of step 0 and the
+    ``i``-th optimizer update (from 0) uses ``schedule(i)``; a rate is a closed form of
+    the step, so a run resumed from :meth:`state_dict` gets the rates of the
+    uninterrupted run bit for bit.
+
+    Args:
+        optimizer: a ``torch.optim.Optimizer`` whose every parameter group has a
+            floating 0-d tensor ``lr`` on the parameters' device.
+        schedule: an lrkit schedule for every group, or a list of them (one per
+            group); any other callable of a step tensor is called as it is.
+        mode: ``"absolute"`` (default): ``lr`` is ``schedule(step)``; ``"relative"``:
+            ``initial_lr * schedule(step)``, ``initial_lr`` being the group's ``lr`` at
+            construction (read once, there).
+
+    Attributes:
+        schedules: the schedule of each parameter group (a tuple).
+        step_tensor: the step whose rates the optimizer holds (0-d int64, on the
+            parameters' device).
+
+    ``state_dict()`` holds plain Python values only (``{"step": int, "mode": str,
+    "base_lrs": [float], "schedules": [serialized or None]}``): reading the step back
+    to the host there is the one synchronization, at checkpoint time.
+
+    >>> import torch, lrkit
+    >>> model = torch.nn.Linear(2, 1)
+    >>> opt = torch.optim.SGD(model.parameters(), lr=torch.tensor(1.0))
+    >>> sched = DeviceScheduleLR(opt, lrkit.ExponentialDecay(0.1, 10, 0.5))
+    >>> for _ in range(10):
+    ...     opt.step()
+    ...     sched.step()
+    >>> sched.state_dict()["step"], round(opt.param_groups[0]["lr"].item(), 6)
+    (10, 0.05)
+    """
+
+    def __init__(self, optimizer: Optimizer, schedule: Any, *, mode: str = "absolute") -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(
+                "Argument `optimizer` must be a torch.optim.Optimizer. "
+                f"Received: optimizer of type {type(optimizer).__name__}."
+            )
+        self.optimizer = optimizer
+        self.schedules: tuple[Any, ...] = _schedules(schedule, len(optimizer.param_groups))
+        self.mode = _choice("mode", mode, MODES)
+        device = _params_device(optimizer)
+        for i, group in enumerate(optimizer.param_groups):
+            _check_lr(i, group["lr"], device)
+        self.step_tensor = torch.zeros((), dtype=torch.int64, device=device)
+        #: each group's initial lr (a Python float, read once: the multiplier of "relative")
+        self.base_lrs = [float(g["lr"]) for g in optimizer.param_groups]
+        self._rates = tuple(_device_rate(s) for s in self.schedules)
+        self._apply()
+
+    def step(self) -> None:
+        """Moves to the next step and writes its rates into the groups' ``lr`` tensors
+        (on the device: no synchronization). Call it after ``optimizer.step()``."""
+        self.step_tensor.add_(1)
+        self._apply()
+
+    def _apply(self) -> None:
+        step = self.step_tensor
+        relative = self.mode == "relative"
+        groups = self.optimizer.param_groups
+        for group, rate, base in zip(groups, self._rates, self.base_lrs, strict=True):
+            lr = group["lr"]
+            value = rate(step, lr.dtype)
+            if relative:
+                value = value * base
+            lr.copy_(value)
+
+    def get_last_lr(self) -> list[Any]:
+        """The rate of each group (clones of the ``lr`` tensors, on the device)."""
+        return [g["lr"].clone() for g in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict[str, Any]:
+        """The step (read from the device: a synchronization), the mode, the initial
+        rates and each schedule in serialized form (plain values only)."""
+        return {
+            "step": int(self.step_tensor.item()),
+            "mode": self.mode,
+            "base_lrs": list(self.base_lrs),
+            "schedules": [_serialized(s) for s in self.schedules],
+        }
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restores the step (in place: the step tensor stays the same tensor, so a
+        compiled or captured training step keeps working), the saved schedules, mode
+        and initial rates, then writes the rates of that step."""
+        if not isinstance(state_dict, Mapping) or "step" not in state_dict:
+            raise ValueError(
+                "Argument `state_dict` must be a dict from DeviceScheduleLR.state_dict(). "
+                f"Received: {state_dict!r:.80}."
+            )
+        step = state_dict["step"]
+        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+            raise ValueError(f"A saved step must be an int >= 0. Received: step={step!r}.")
+        schedules = list(self.schedules)
+        saved = state_dict.get("schedules")
+        if saved is not None:
+            if len(saved) != len(schedules):
+                raise ValueError(
+                    f"The state holds {len(saved)} schedules; this scheduler has "
+                    f"{len(schedules)} parameter groups."
+                )
+            schedules = [
+                s if c is None else deserialize(c) for s, c in zip(schedules, saved, strict=True)
+            ]
+        base_lrs = [float(b) for b in state_dict.get("base_lrs", self.base_lrs)]
+        if len(base_lrs) != len(schedules):
+            raise ValueError(
+                f"The state holds {len(base_lrs)} base_lrs for {len(schedules)} parameter groups."
+            )
+        self.mode = _choice("mode", state_dict.get("mode", self.mode), MODES)
+        self.schedules = tuple(schedules)
+        self._rates = tuple(_device_rate(s) for s in self.schedules)
+        self.base_lrs = base_lrs
+        self.step_tensor.fill_(int(step))
+        self._apply()
+
+
+def _params_device(optimizer: Optimizer) -> Any:
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            return p.device
+    return torch.device("cpu")
+
+
+def _check_lr(i: int, lr: Any, device: Any) -> None:
+    if not isinstance(lr, torch.Tensor):
+        raise TypeError(
+            f"DeviceScheduleLR writes the rate into a tensor lr; parameter group {i} has "
+            f"lr={lr!r}. Build the optimizer with lr=torch.tensor({lr!r}, device=...) "
+            "(and capturable=True on CUDA), or use ScheduleLR."
+        )
+    if lr.ndim != 0 or not lr.dtype.is_floating_point:
+        raise ValueError(
+            f"The lr of parameter group {i} must be a 0-d floating tensor. "
+            f"Received: shape {tuple(lr.shape)}, dtype {lr.dtype}."
+        )
+    if lr.device != device:
+        raise ValueError(
+            f"The lr of parameter group {i} is on {lr.device}, its parameters on {device}: "
+            "every step would copy it between devices. Build it there: "
+            f"lr=torch.tensor(..., device={str(device)!r})."
+        )
+
+
+def _device_rate(schedule: Any) -> Any:
+    """A function ``(step, dtype)`` of the schedule: its rate at the step tensor, in ``dtype``."""
+    from lrkit.core.arrays import ArrayOps
+    from lrkit.core.registry import _OWN
+
+    if type(schedule) not in _OWN:
+        return lambda step, dtype: schedule(step)
+    import array_api_compat.torch as xp
+
+    compute = schedule._compute
+    # the namespace of each (step tensor, dtype), built once: it holds no state of a call
+    made: dict[Any, Any] = {}
+
+    def rate(step: Any, dtype: Any) -> Any:
+        # an lrkit schedule: its formula on the (non-negative int64) step, in lr's dtype
+        ops = None if torch.compiler.is_compiling() else made.get(dtype)
+        if ops is None or ops.step is not step:
+            ops = ArrayOps(xp, step, float_dtype=dtype)
+            ops.step = step
+            if not torch.compiler.is_compiling():
+                made[dtype] = ops
+        return ops.finish(compute(ops, step), ())
+
+    return rate

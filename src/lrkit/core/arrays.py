@@ -4,11 +4,21 @@ The library is reached through ``array-api-compat`` (NumPy, JAX, PyTorch, CuPy, 
 Integer steps stay in the library's default integer dtype for the discrete logic;
 floats are the step's floating dtype (float32 for narrower ones), or the library's
 default float for integer steps.
+
+On PyTorch no call copies host data to the device (which would make the host wait
+for the device's stream): Python numbers enter the computation as the scalar
+arguments PyTorch's kernels take (``torch.where(c, t, 0.5)``, ``torch.clamp(t,
+min=0)``, ``t * 0.1``), a number that must be an array is filled on the device
+(``torch.full``), and tables (boundaries, restarts) are built once per device and
+dtype and kept in a small module-level cache keyed by the table's identity (outside
+the schedules, whose equality, hash, pickling and config it does not touch).
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,6 +26,12 @@ from lrkit.core.ops import Branch
 from lrkit.core.scalar import SCALAR
 
 _F32_MAX = 3.4028234663852886e38
+
+#: tables built on a device, reused by later calls: (id(values), rounding, dtype,
+#: device) -> (values, array). The entry holds ``values`` (a tuple, immutable), so its
+#: id is not reused while the entry lives; the oldest entries go beyond the bound.
+_TABLES: dict[tuple[Any, ...], tuple[Sequence[Any], Any]] = {}
+_TABLES_MAX = 1024
 
 
 def _f32_round(x: float, direction: int) -> float:
@@ -50,7 +66,9 @@ class ArrayOps:
     cos: Callable[[Any], Any]
     tanh: Callable[[Any], Any]
 
-    def __init__(self, xp: Any, step: Any) -> None:
+    def __init__(self, xp: Any, step: Any, float_dtype: Any = None) -> None:
+        """``float_dtype``: the floating dtype of the results of an integer ``step``
+        (default: the library's default float)."""
         import array_api_compat
 
         self.xp = xp
@@ -64,7 +82,7 @@ class ArrayOps:
         #: it, so unsigned and narrow steps neither wrap nor overflow)
         self.int_dtype = defaults["integral"]
         if xp.isdtype(dtype, "integral"):
-            self.float_dtype = self.out_dtype = defaults["real floating"]
+            self.float_dtype = self.out_dtype = float_dtype or defaults["real floating"]
         elif xp.isdtype(dtype, "real floating"):
             #: results have the step's dtype; narrower floats are computed in float32
             self.out_dtype = dtype
@@ -75,8 +93,17 @@ class ArrayOps:
         self.wide = xp.finfo(self.float_dtype).bits >= 64
         #: the largest integer step (of the integer dtype), or None (float steps)
         self.int_max = int(xp.iinfo(self.int_dtype).max) if xp.isdtype(dtype, "integral") else None
+        self._int_min = int(xp.iinfo(self.int_dtype).min)
+        self._int_top = int(xp.iinfo(self.int_dtype).max)
+        #: whether the integer dtype is narrower than a config's lengths may be (JAX
+        #: without 64-bit mode: int32): integer arrays are then wrapped (`_Narrow`), so
+        #: that a Python integer beyond the dtype's range meets them exactly
+        self.narrow = array_api_compat.is_jax_array(step) and self._int_top < 2**63 - 1
         for name in ("exp", "log", "sqrt", "sin", "cos", "tanh"):
             setattr(self, name, getattr(xp, name))
+        if self.narrow:
+            for name in ("exp", "log", "sqrt", "sin", "cos", "tanh"):
+                setattr(self, name, functools.partial(self._wrapped, getattr(xp, name)))
         # NumPy's and JAX's divmod (not PyTorch's); clip (not in every namespace lrkit
         # is given, e.g. lrkit.keras's TensorFlow one)
         self._divmod = getattr(xp, "divmod", None)
@@ -84,6 +111,12 @@ class ArrayOps:
         #: the step as prepared: never negative (checked on NumPy, clamped elsewhere)
         self.step: Any = None
         self._lax: Any = None
+        #: the torch module, for a PyTorch step (Python numbers as kernel arguments)
+        self._torch: Any = None
+        if array_api_compat.is_torch_array(step):
+            import torch
+
+            self._torch = torch
         #: NumPy remainders by a positive integer ``b`` (``0 <= r < b``), by id: the
         #: bound ``pow_ratio`` would otherwise find with a pass over ``r``
         self._below: dict[int, tuple[Any, int]] = {}
@@ -106,13 +139,36 @@ class ArrayOps:
 
     def floor_divide(self, a: Any, b: Any) -> Any:
         if self._truncates(a, b):
-            return self._lax.div(a, self.xp.asarray(b, dtype=a.dtype))
-        return self.xp.floor_divide(a, b)
+            return self.wrap(self._lax.div(_raw(a), self.xp.asarray(b, dtype=a.dtype)))
+        if self.beyond(b):
+            if a is self.step and b > 0:  # 0 <= step < b: the quotient is 0
+                return self.wrap(self.xp.zeros_like(_raw(a)))
+            return self.xp.floor_divide(self._float(_raw(a)), float(b))
+        return self.wrap(self.xp.floor_divide(_raw(a), _raw(b)))
 
     def remainder(self, a: Any, b: Any) -> Any:
         if self._truncates(a, b):
-            return self._lax.rem(a, self.xp.asarray(b, dtype=a.dtype))
+            return self.wrap(self._lax.rem(_raw(a), self.xp.asarray(b, dtype=a.dtype)))
+        if self.beyond(b):
+            if a is self.step and b > 0:  # 0 <= step < b: the step itself
+                return a
+            return self.xp.remainder(self._float(_raw(a)), float(b))
+        if self.narrow:
+            return self.wrap(self.xp.remainder(_raw(a), _raw(b)))
         return self._bounded(self.xp.remainder(a, b), b)
+
+    def _wrapped(self, fn: Callable[[Any], Any], x: Any) -> Any:
+        return self.wrap(fn(_raw(x)))
+
+    def beyond(self, x: Any) -> bool:
+        """Whether ``x`` is a Python integer beyond the range of a narrow integer dtype."""
+        return self.narrow and type(x) is int and not self._int_min <= x <= self._int_top
+
+    def wrap(self, x: Any) -> Any:
+        """With a narrow integer dtype, an array wrapped (see `_Narrow`); else ``x``."""
+        if self.narrow and type(x) is not _Narrow and hasattr(x, "dtype"):
+            return _Narrow(x, self)
+        return x
 
     def _bounded(self, r: Any, b: Any) -> Any:
         """``r``, a remainder by ``b``, remembered as below ``b`` (NumPy, integers)."""
@@ -139,26 +195,45 @@ class ArrayOps:
 
     def divmod(self, a: Any, b: Any) -> tuple[Any, Any]:
         """``(floor_divide(a, b), remainder(a, b))``, in one pass where the library can."""
-        if self._truncates(a, b):
+        if self._truncates(a, b) or self.beyond(b):
             return self.floor_divide(a, b), self.remainder(a, b)
+        if self.narrow and self._divmod is not None:
+            q, r = self._divmod(_raw(a), _raw(b))
+            return self.wrap(q), self.wrap(r)
         if self._divmod is not None:
             q, r = self._divmod(a, b)
             return q, self._bounded(r, b)
+        torch = self._torch
+        if torch is not None and type(b) is int and not a.dtype.is_floating_point:
+            # integers: a - q * b in one pass (exact), cheaper than a second division
+            q = torch.floor_divide(a, b)
+            return q, torch.sub(a, q, alpha=b)
         return self.xp.floor_divide(a, b), self.xp.remainder(a, b)
 
     # -- conversions ------------------------------------------------------------
     def asarray(self, x: Any, dtype: Any = None) -> Any:
+        if self._torch is not None and isinstance(x, (int, float)):
+            # filled on the device: no copy from the host
+            return self._torch.full((), x, dtype=dtype or self.float_dtype, device=self.device)
         return self.xp.asarray(x, dtype=dtype or self.float_dtype, device=self.device)
+
+    def nonnegative(self, step: Any) -> Any:
+        """``maximum(step, 0)``: the step of a library whose values are not inspected."""
+        if self._torch is not None:
+            return self._torch.clamp(step, min=0)
+        return self.xp.maximum(step, self.xp.zeros_like(step))
 
     def astype(self, x: Any, dtype: Any) -> Any:
         """``x`` in ``dtype`` (a new array); a Python number stays a Python number (a
         ``float`` for a floating dtype), so that it takes the dtype of the array it meets."""
         if isinstance(x, (int, float)):
             return float(x) if self.xp.isdtype(dtype, "real floating") else int(x)
-        return self.xp.astype(x, dtype)
+        return self.wrap(self.xp.astype(_raw(x), dtype))
 
     def _float(self, x: Any) -> Any:
-        return self.astype(x, self.float_dtype)
+        if isinstance(x, (int, float)):
+            return float(x)
+        return self.xp.astype(_raw(x), self.float_dtype)
 
     def _arr(self, x: Any) -> Any:
         return self.asarray(x) if isinstance(x, (int, float)) else x
@@ -166,6 +241,10 @@ class ArrayOps:
     # -- elementwise -------------------------------------------------------------
     def where(self, cond: Any, a: Any, b: Any) -> Any:
         a, b = self._pair(a, b)
+        if self.narrow:
+            return self.wrap(self.xp.where(_raw(cond), a, b))
+        if self._torch is not None:
+            return self._torch.where(cond, a, b)
         return self.xp.where(cond, a, b)
 
     def minimum(self, a: Any, b: Any) -> Any:
@@ -178,12 +257,26 @@ class ArrayOps:
         """``minimum(maximum(x, low), high)`` in one pass (the bounds in x's dtype)."""
         if isinstance(x, (int, float)):
             return SCALAR.clip(x, low, high)
+        if self.narrow and self.xp.isdtype(x.dtype, "integral"):
+            # a bound beyond the dtype's range bounds nothing
+            if self.beyond(high) and high > 0:
+                return self.maximum(x, low)
+            if self.beyond(low) and low < 0:
+                return self.minimum(x, high)
+            return self.minimum(self.maximum(x, low), high)
+        if self._torch is not None:
+            x, low = self._pair(x, low)
+            return self._torch.clamp(x, low, self._pair(x, high)[1])
         if self._clip is None:
             return self.minimum(self.maximum(x, low), high)
         x, lo = self._pair(x, low)
         return self._clip(x, lo, self._pair(x, high)[1])
 
     def pow(self, a: Any, b: Any) -> Any:
+        if self.narrow:
+            a, b = _raw(a), _raw(b)
+            a, b = self._pair(self._arr(a) if isinstance(b, (int, float)) else a, b)
+            return self.wrap(self.xp.pow(a, b))
         if (
             self.concrete
             and self.wide
@@ -195,6 +288,8 @@ class ArrayOps:
             # (in its buffers), with no float64 copy of them
             return self.xp.pow(self.asarray(a), b)
         a, b = self._pair(self._arr(a) if isinstance(b, (int, float)) else a, b)
+        if self._torch is not None:
+            return self._torch.pow(a, b)
         return self.xp.pow(a, b)
 
     def pow_ratio(
@@ -211,6 +306,9 @@ class ArrayOps:
         operations on the same exponents, without one ``pow`` per step.
         """
         xp = self.xp
+        k = _raw(k)
+        if self.beyond(scale):
+            scale = float(scale)
         if self.concrete and isinstance(base, float) and xp.isdtype(k.dtype, "integral") and k.size:
             below = self._bound(k)  # (a remainder: 0 <= k < below, no pass to find it)
             low, size = (0, below) if below is not None else (int(xp.min(k)), int(xp.max(k)) + 1)
@@ -228,19 +326,44 @@ class ArrayOps:
     def _binary(self, op: str, a: Any, b: Any) -> Any:
         if isinstance(a, (int, float)) and isinstance(b, (int, float)):
             return getattr(SCALAR, op)(a, b)
+        if self.narrow:
+            a, b = _raw(a), _raw(b)
+            if self.beyond(b) or self.beyond(a):
+                arr, num = (a, b) if self.beyond(b) else (b, a)
+                if self.xp.isdtype(arr.dtype, "integral") and (num > 0) == (op == "minimum"):
+                    return self.wrap(arr)  # every integer of the dtype is on one side
+            a, b = self._pair(a, b)
+            return self.wrap(getattr(self.xp, op)(a, b))
         a, b = self._pair(a, b)
+        torch = self._torch
+        if torch is not None:
+            # a Python number is the bound of a clamp (a kernel argument)
+            if isinstance(b, (int, float)):
+                return torch.clamp(a, max=b) if op == "minimum" else torch.clamp(a, min=b)
+            if isinstance(a, (int, float)):
+                return torch.clamp(b, max=a) if op == "minimum" else torch.clamp(b, min=a)
+            return getattr(torch, op)(a, b)
         return getattr(self.xp, op)(a, b)
 
     def _pair(self, a: Any, b: Any) -> tuple[Any, Any]:
         """Two operands as arrays of one dtype: a Python number takes the array's
         dtype (an integer array becomes float first if the number is a float)."""
+        a, b = _raw(a), _raw(b)
         scalar_a, scalar_b = isinstance(a, (int, float)), isinstance(b, (int, float))
         if scalar_a and scalar_b:
             return self.asarray(a), self.asarray(b)
         if scalar_a or scalar_b:
             arr, num = (b, a) if scalar_a else (a, b)
+            if self.beyond(num):  # beyond the integer dtype: the operation goes to floats
+                num = float(num)
             if isinstance(num, float) and self.xp.isdtype(arr.dtype, "integral"):
                 arr = self._float(arr)
+            if self._torch is not None:
+                # PyTorch takes the number as a kernel argument, in the array's dtype
+                # (a float for a floating array: an int beyond int64 would not convert)
+                if arr.dtype.is_floating_point:
+                    num = float(num)
+                return (num, arr) if scalar_a else (arr, num)
             num = self.xp.asarray(num, dtype=arr.dtype, device=self.device)
             return (num, arr) if scalar_a else (arr, num)
         if a.dtype != b.dtype:  # e.g. an integer and a float branch
@@ -254,11 +377,14 @@ class ArrayOps:
         """Steps since ``start``: ``max(step - start, 0)``, for any Python ``start``
         (one beyond an integer dtype's range is never reached: every result is 0)."""
         xp = self.xp
+        step = _raw(step)
         if isinstance(start, int) and xp.isdtype(step.dtype, "integral"):
             info = xp.iinfo(step.dtype)
             if start > info.max:
-                return xp.zeros_like(step)
+                return self.wrap(xp.zeros_like(step))
             start = max(start, info.min)
+        elif self.beyond(start):  # a float step
+            start = float(start)
         return self.maximum(step - start, 0)
 
     # -- tables ------------------------------------------------------------------
@@ -273,8 +399,30 @@ class ArrayOps:
         rounded down or up to float32. A comparison of an exact step against the
         rounded entry then answers as the comparison against the exact entry does.
         """
-        xp = self.xp
         dtype = self.float_dtype if like is None else like.dtype
+        if type(values) is not tuple or not self._caches():
+            # (under torch.compile the table is a constant of the graph: no cache, so no
+            # guard on it either)
+            return self._table(values, dtype, rounding)
+        key = (id(values), rounding, dtype, self.device)
+        hit = _TABLES.get(key)
+        if hit is not None and hit[0] is values:
+            return hit[1]
+        out = self._table(values, dtype, rounding)
+        if len(_TABLES) >= _TABLES_MAX:
+            _TABLES.pop(next(iter(_TABLES)), None)
+        _TABLES[key] = (values, out)
+        return out
+
+    def _caches(self) -> bool:
+        """Whether a table may be kept for later calls: a PyTorch tensor built outside
+        ``torch.compile``'s tracing, or a NumPy array (made read-only)."""
+        if self._torch is not None:
+            return not self._torch.compiler.is_compiling()
+        return self.concrete
+
+    def _table(self, values: Sequence[Any], dtype: Any, rounding: int) -> Any:
+        xp = self.xp
         if xp.isdtype(dtype, "integral"):
             info = xp.iinfo(dtype)
             rnd = math.floor if rounding < 0 else math.ceil
@@ -287,22 +435,32 @@ class ArrayOps:
             vals = [_f32_round(float(v), rounding) for v in values]
         else:
             vals = [float(v) for v in values]
-        return xp.asarray(vals, dtype=dtype, device=self.device)
+        out = xp.asarray(vals, dtype=dtype, device=self.device)
+        if self.concrete:
+            out.flags.writeable = False
+        return out
 
     def searchsorted(self, x1: Any, x2: Any, *, side: str = "left") -> Any:
         """How many entries of the sorted table ``x1`` are below each step of ``x2``
         (``side="right"``: at most it). A 1-d ``x2`` is searched as it is; another
         shape through a flat view (the library's search takes 1-d values)."""
+        x2 = _raw(x2)
         if x2.ndim == 1:
-            return self.xp.searchsorted(x1, x2, side=side)
+            return self.wrap(self.xp.searchsorted(x1, x2, side=side))
         idx = self.xp.searchsorted(x1, self.xp.reshape(x2, (-1,)), side=side)
-        return self.xp.reshape(idx, x2.shape)
+        return self.wrap(self.xp.reshape(idx, x2.shape))
 
     def take(self, table: Any, index: Any) -> Any:
+        index = _raw(index)
+        torch = self._torch
+        if torch is not None:  # (index_select: a plain gather, cheaper than torch.take)
+            flat = index if index.ndim == 1 else torch.reshape(index, (-1,))
+            out = torch.index_select(table, 0, flat)
+            return out if index.ndim == 1 else torch.reshape(out, index.shape)
         if index.ndim == 1:
-            return self.xp.take(table, index)
+            return self.wrap(self.xp.take(table, index))
         flat = self.xp.reshape(index, (-1,))
-        return self.xp.reshape(self.xp.take(table, flat), index.shape)
+        return self.wrap(self.xp.reshape(self.xp.take(table, flat), index.shape))
 
     def opaque(self, formula: Callable[[Any, Any], Any], step: Any) -> Any:
         """``formula(self, step)``: a formula of a foreign class, called as it is."""
@@ -318,6 +476,7 @@ class ArrayOps:
         they are gathered with a mask. Elsewhere (e.g. under ``jax.jit``, where the
         index is not known) every branch is evaluated on every element, then selected.
         """
+        index = _raw(index)
         if self.concrete and index.size:
             # The caller's reference to the index came with the call (a Python call
             # hands its arguments to the callee's frame): passed on in a list that
@@ -390,7 +549,12 @@ class ArrayOps:
     def finish(self, out: Any, shape: tuple[int, ...]) -> Any:
         """The result as an array of the float dtype, of the step's shape."""
         xp = self.xp
-        out = xp.asarray(out, device=self.device)  # a NumPy scalar becomes a 0-d array
+        out = _raw(out)
+        if self._torch is not None:
+            if isinstance(out, (int, float)):  # (a constant: filled on the device)
+                return self._torch.full(shape, out, dtype=self.out_dtype, device=self.device)
+        else:
+            out = xp.asarray(out, device=self.device)  # a NumPy scalar becomes a 0-d array
         if out.dtype != self.out_dtype:
             out = xp.astype(out, self.out_dtype)
         if tuple(out.shape) != tuple(shape):
@@ -402,3 +566,127 @@ def _device(x: Any) -> Any:
     import array_api_compat
 
     return array_api_compat.device(x)
+
+
+def _raw(x: Any) -> Any:
+    """The array a `_Narrow` wraps (anything else as it is)."""
+    return x.a if type(x) is _Narrow else x
+
+
+def _arith(op: Callable[[Any, Any], Any], reflected: bool = False) -> Callable[..., Any]:
+    def method(self: _Narrow, other: Any) -> Any:
+        ops, a, other = self.ops, self.a, _raw(other)
+        if ops.beyond(other):  # (the result is beyond the dtype too): in floats
+            if ops.xp.isdtype(a.dtype, "integral"):
+                a = ops._float(a)
+            other = float(other)
+        return ops.wrap(op(other, a) if reflected else op(a, other))
+
+    return method
+
+
+def _compare(op: Callable[[Any, Any], Any]) -> Callable[..., Any]:
+    def method(self: _Narrow, other: Any) -> Any:
+        ops, a, other = self.ops, self.a, _raw(other)
+        if ops.beyond(other):
+            if ops.xp.isdtype(a.dtype, "integral"):
+                # every integer of the dtype lies on one side of `other`, as 0 does:
+                # decided in Python (exact), the same answer for every element
+                return ops.xp.full(a.shape, op(0, other), dtype=ops.xp.bool)
+            return op(a, _float_bound(op, other, a.dtype == ops.xp.float32))
+        return op(a, other)
+
+    return method
+
+
+def _float_bound(op: Callable[[Any, Any], Any], bound: int, f32: bool) -> float:
+    """``bound`` as a float a comparison ``op(x, bound)`` of floats ``x`` answers exactly
+    with (rounded up for ``<`` and ``>=``, down for ``<=`` and ``>``, as `ArrayOps.table`)."""
+    if not f32:
+        return float(bound)
+    up = _f32_round(float(bound), 1)
+    if up < bound:  # (float() rounded below: one float32 step up)
+        up = _f32_round(math.nextafter(up, math.inf), 1)
+    down = _f32_round(float(bound), -1)
+    if down > bound:
+        down = _f32_round(math.nextafter(down, -math.inf), -1)
+    if op in (operator.lt, operator.ge):
+        return up
+    if op in (operator.le, operator.gt):
+        return down
+    return float(bound) if up == down else math.nan  # ==, !=: equal only if it is a float32
+
+
+class _Narrow:
+    """An integer array of a dtype narrower than the integers of a config (JAX's int32
+    without 64-bit mode), as a formula sees it.
+
+    A Python integer beyond the dtype's range meets it exactly: a comparison with it is
+    decided in Python (every integer of the dtype lies on one side of it), and
+    arithmetic with it is done in the float dtype (its result is beyond the integer
+    dtype too); everything else is the array's own operation. The namespace's
+    functions take the array out of its wrapper.
+    """
+
+    __slots__ = ("a", "ops")
+
+    def __init__(self, a: Any, ops: ArrayOps) -> None:
+        self.a = a
+        self.ops = ops
+
+    @property
+    def dtype(self) -> Any:
+        return self.a.dtype
+
+    @property
+    def shape(self) -> Any:
+        return self.a.shape
+
+    @property
+    def ndim(self) -> int:
+        return int(self.a.ndim)
+
+    @property
+    def size(self) -> int:
+        return int(self.a.size)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.ops.wrap(self.a[key])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.a, name)
+
+    def __neg__(self) -> Any:
+        return self.ops.wrap(-self.a)
+
+    def __pos__(self) -> Any:
+        return self
+
+    def __abs__(self) -> Any:
+        return self.ops.wrap(abs(self.a))
+
+    def __repr__(self) -> str:
+        return f"_Narrow({self.a!r})"
+
+    __hash__ = None  # type: ignore[assignment]
+
+    __add__ = _arith(operator.add)
+    __radd__ = _arith(operator.add, True)
+    __sub__ = _arith(operator.sub)
+    __rsub__ = _arith(operator.sub, True)
+    __mul__ = _arith(operator.mul)
+    __rmul__ = _arith(operator.mul, True)
+    __truediv__ = _arith(operator.truediv)
+    __rtruediv__ = _arith(operator.truediv, True)
+    __floordiv__ = _arith(operator.floordiv)
+    __rfloordiv__ = _arith(operator.floordiv, True)
+    __mod__ = _arith(operator.mod)
+    __rmod__ = _arith(operator.mod, True)
+    __pow__ = _arith(operator.pow)
+    __rpow__ = _arith(operator.pow, True)
+    __lt__ = _compare(operator.lt)
+    __le__ = _compare(operator.le)
+    __gt__ = _compare(operator.gt)
+    __ge__ = _compare(operator.ge)
+    __eq__ = _compare(operator.eq)
+    __ne__ = _compare(operator.ne)

@@ -478,7 +478,7 @@ def _array_step(step: Any) -> tuple[ArrayOps, Any]:
         if step.size and (low := xp.min(step)) < 0:  # (one pass, no array of booleans)
             raise ValueError(f"A step must be >= 0. Received: an array holding {low}.")
     else:
-        step = xp.maximum(step, xp.zeros_like(step))
+        step = ops.wrap(ops.nonnegative(step))
     ops.step = step
     return ops, step
 
