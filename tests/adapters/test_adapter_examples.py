@@ -9,7 +9,7 @@ import pytest
 
 from conftest import require
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 # each example, the frameworks it needs, and the environment it runs in
 RUNS = {
     "torch_train.py": (("torch",), {}),

@@ -267,7 +267,7 @@ def test_cuda_graphs_reduce_overhead():
 
 
 # -- the device benchmark (benchmarks/gpu.py) ---------------------------------------------
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def _bench(*args: str) -> Any:

@@ -163,7 +163,7 @@ def _model_garden_values(mg: Any, optimization_config: Any) -> list[float]:
 
 def _close(theirs: list[float], ours: list[float]) -> bool:
     """Model Garden's float32 values against lrkit's float64 ones (the tolerance of
-    tests/test_model_garden_config.py)."""
+    tests/model_garden/test_model_garden_config.py)."""
     scale = max(abs(x) for x in ours)
     return all(abs(a - b) <= 1e-5 * (abs(b) + scale) for a, b in zip(theirs, ours, strict=True))
 
