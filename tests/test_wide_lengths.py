@@ -56,6 +56,9 @@ def _schedules() -> list[tuple[str, Any]]:
         ("tanh", X.Tanh(0.1, W, cycle_mul=1.5, cycle_limit=None)),
         ("poly-cycles", X.PolyCycles(0.1, W, power=2.0, cycle_limit=None, k_decay=2.0)),
         ("cosine-annealing", X.CosineAnnealing(0.1, W, min_learning_rate=1e-4)),
+        ("one-cycle-momentum", X.OneCycle(0.1, B).momentum(0.85, 0.95)),
+        ("cooldown", X.Cooldown(cos, W, W, shape="1-sqrt")),
+        ("epochwise", X.Epochwise(X.CosineDecay(0.1, 10**4), W // 1000, granularity="epoch")),
         ("step", X.Step(0.1, W, gamma=0.9, warmup_steps=W)),
         ("multistep", X.MultiStep(0.1, [10**9, W, B], gamma=0.1)),
         ("warmup", X.Warmup(cos, W)),
@@ -166,3 +169,21 @@ def test_the_examples_of_the_int32_overflow():
     assert abs(float(jax.jit(cosine)(10**9)) - want) <= 2.25 * EPS32 * 1000.0
     decay = lrkit.CosineDecay(1000.0, 10**10)
     assert abs(float(decay(jnp.int32(10**9))) - decay(10**9)) <= 2.25 * EPS32 * 1000.0
+
+
+def test_a_foreign_schedule_inside_gets_its_librarys_array():
+    """A callable that is not lrkit's, composed with lengths beyond int32, is called with
+    the JAX array itself (as optax's schedules inside a join are)."""
+    jax = require("jax")
+    jnp = require("jax.numpy")
+    seen = []
+
+    def foreign(step):
+        seen.append(type(step))
+        return 0.5 * jnp.cos(step / 10.0)
+
+    schedule = lrkit.Join([lrkit.Constant(0.1), foreign], [W])
+    for step in (jnp.int32(10**9), jnp.arange(3, dtype=jnp.int32)):
+        out = jax.jit(schedule)(step)
+        assert float(jnp.max(jnp.abs(out - 0.1))) == 0.0  # before the boundary at W
+    assert seen and all(t.__module__.startswith("jax.") for t in seen), seen

@@ -713,7 +713,7 @@ def natural_end(schedule: Any) -> int | float | None:
     >>> natural_end(lrkit.Warmup(lrkit.Constant(1.0), 10)) is None
     True
     """
-    from lrkit.boundaries import horizon
+    from lrkit.core.phases import horizon_of as horizon
 
     try:
         h = horizon(schedule)

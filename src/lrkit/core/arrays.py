@@ -463,8 +463,9 @@ class ArrayOps:
         return self.wrap(self.xp.reshape(self.xp.take(table, flat), index.shape))
 
     def opaque(self, formula: Callable[[Any, Any], Any], step: Any) -> Any:
-        """``formula(self, step)``: a formula of a foreign class, called as it is."""
-        return formula(self, step)
+        """``formula(self, step)``: a formula of a foreign class, called as it is (with
+        the step as its library's array, out of any wrapper of lrkit's)."""
+        return formula(self, step.a if isinstance(step, _Narrow) else step)
 
     def switch(self, index: Any, branches: Sequence[Branch], *operands: Any) -> Any:
         """Elementwise ``branches[index](*operands)``.
