@@ -481,14 +481,14 @@ def _protocol_members(protocol: type) -> set[str]:
 def test_every_namespace_has_every_operation_of_the_protocol():
     np = require("numpy")
     from lrkit.core.base import _array_step
-    from lrkit.core.fastpath import _Recorder, _Recording
+    from lrkit.core.fastpath import Recorder
     from lrkit.core.ops import Ops
 
     members = _protocol_members(Ops)
     assert {"searchsorted", "astype", "switch", "take", "float_dtype"} <= members
     assert not {"search", "to_float", "select", "choose"} & members
     ops, _ = _array_step(np.arange(3))
-    for namespace in (SCALAR, ops, _Recording(_Recorder())):
+    for namespace in (SCALAR, ops, Recorder()):
         have = set(dir(type(namespace))) | set(vars(namespace))
         missing = members - have
         assert not missing, (type(namespace).__name__, missing)

@@ -1,35 +1,29 @@
-"""Straight-line Python functions of the step, derived from each schedule's formula.
+"""Straight-line Python functions of the step, recorded from each schedule's formula.
 
-A schedule's formula is written once, as ``_compute(xp, step)`` (see
-:mod:`lrkit.core.ops`). Run with :data:`~lrkit.core.scalar.SCALAR` on a Python
-number, every operation costs an attribute read and a call, and every helper method
-of the formula one more call: two to four times the cost of the formula written by
-hand.
+A formula is written once, as ``_compute(xp, step)`` against :class:`~lrkit.core.ops.Ops`.
+Run with :data:`~lrkit.core.scalar.SCALAR`, each operation costs an attribute read and a
+call: two to four times the formula written by hand. :func:`straight_call` runs it once
+more, with a :class:`Recorder` as ``xp`` and a symbolic step (a :class:`Value`), and
+writes down what it did as one Python function of the step, compiled once:
 
-:func:`straight_line` runs the formula once more, on a symbolic step and with a
-recording namespace, and writes down what it did: one Python function of the step,
-holding the same operations on the same constants in the same order. Everything that
-depends only on the config (the schedule is immutable) is computed while recording
-and left out; a branch on the step (``xp.switch``/``xp.where``)
-becomes an ``if``; ``xp.minimum``, ``xp.since``, ... become the conditional
-expressions SCALAR's functions are made of. Its results are therefore bit for bit
-those of the SCALAR path, at about the cost of the hand-written formula. A value used
-once is written into the expression that uses it where the order of evaluation is kept
-(see :func:`_render`), and a few operations are rewritten where CPython defines them to
-be the same (``float(v) * y`` is ``v * y`` for a Python number ``v`` and a float ``y``;
-``math.pow(a, b)`` is ``a ** b`` where ``**`` can mean nothing else).
+* everything that depends only on the config is computed while recording and left out;
+* ``xp.switch`` on the step becomes an ``if``/``elif``; ``minimum``, ``maximum``, ``clip``,
+  ``since`` and ``where`` become the conditional expressions SCALAR's functions are made of;
+* a value used once is written into the expression that uses it, where that keeps every
+  operation in its place in Python's order of evaluation (:func:`_render`);
+* CPython's own equivalences: ``float(v) op y`` is ``v op y`` for a Python number ``v``
+  and a float ``y`` (the operator converts ``v`` as ``float()`` does); ``math.pow(a, b)``
+  is ``a ** b`` where ``**`` can mean nothing else; the finiteness check is left out
+  where the result is known finite (a value of a table, a clip between finite bounds).
 
-The function's text is made of variable names, operators and the structural
-integers of an ``if``/``elif`` chain, and nothing else: every constant (a number of
-the config, a table, a function, a foreign schedule) is handed to it as a closure
-variable, never written as text. So no value of a config ever becomes program text,
-and schedules of one structure share one compiled text. The text is registered in
-:mod:`linecache` under ``"<lrkit ClassName>"``, its names taken from the schedule's
-attributes and from what computed each value, so that a traceback, a debugger or
-:func:`inspect.getsource` shows readable source for every frame.
-
-Whatever the recording cannot follow (a Python ``if`` on the step, ``float(step)``,
-``math.*`` called on it, ...) raises :class:`Untraceable`, and the schedule keeps the
+So the function performs SCALAR's operations in SCALAR's order: its results and errors
+are SCALAR's, bit for bit. Its text holds names, operators and the small integers of an
+``if``/``elif`` chain only: every constant is a closure variable (no value of a config
+becomes program text; schedules of one structure share one compiled text). The text is
+registered in :mod:`linecache` under ``"<lrkit ClassName>"``, named after the schedule's
+attributes and what computed each value, so tracebacks, debuggers and
+:func:`inspect.getsource` show it. What the recording cannot follow (a Python ``if`` on
+the step, ``float(step)``, ...) raises :class:`Untraceable`, and the schedule keeps the
 SCALAR path: recording is an optimization, never a second formula.
 """
 
@@ -41,175 +35,112 @@ import functools
 import keyword
 import linecache
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from lrkit.core.ops import Branch
 from lrkit.core.scalar import SCALAR
 
-# beyond these the recording is given up (the formula keeps the SCALAR path): an
-# `if`/`elif` chain is a linear search, and Python's compiler has nesting limits
+# beyond these the formula keeps the SCALAR path: an `if`/`elif` chain is a linear
+# search, and Python's parser limits nesting (of blocks, and of parentheses)
 MAX_BRANCHES = 16
 MAX_DEPTH = 40
 MAX_LINES = 5000
+MAX_NESTING = 24
+
+#: what a value is known to be: a Python float, or a Python int, bool or float (else None:
+#: a foreign schedule's value, perhaps a NumPy scalar)
+FLOAT, NUMBER = "float", "number"
 
 
 class Untraceable(Exception):
     """The formula did something with the step that cannot be recorded."""
 
 
-class _Sym:
-    """A value that depends on the step: the name of a variable of the function."""
+class Value:
+    """A value that depends on the step: a variable of the recorded function."""
 
-    __slots__ = ("converted", "finite", "is_float", "nonneg", "plain", "rec", "ref")
+    __slots__ = ("converts", "finite", "kind", "name", "nonneg", "rec")
 
     def __init__(
-        self, ref: str, rec: _Recorder, is_float: bool = False, plain: bool = False
+        self, rec: Recorder, name: str, kind: str | None, finite: bool, nonneg: bool
     ) -> None:
-        self.ref = ref
-        self.rec = rec
-        #: known to be a Python float (else: an int, a bool, or not known)
-        self.is_float = is_float
-        #: known to be a Python int, bool or float (else: not known, e.g. a value of
-        #: a foreign schedule, perhaps a NumPy scalar)
-        self.plain = is_float or plain
-        #: for ``float(x)`` of a plain ``x``: ``(x, the block it was computed in)``
-        self.converted: tuple[_Sym, list[Any]] | None = None
-        #: known to be finite when computed (a step, an index, a value of a table of
-        #: finite numbers, ...): the call needs no check that it is
-        self.finite = False
-        #: known never to be below 0 (NaN allowed): ``x ** c`` is then ``math.pow(x, c)``
-        self.nonneg = False
+        self.rec, self.name, self.kind = rec, name, kind
+        #: known finite (no check needed), known never below 0 (NaN allowed)
+        self.finite, self.nonneg = finite, nonneg
+        #: for ``float(v)`` of a Python number ``v``: ``(v, the block it is computed in)``
+        self.converts: tuple[Value, list[Any]] | None = None
 
-    def __bool__(self) -> bool:
-        raise Untraceable("a Python `if` on a value that depends on the step")
+    def _untraceable(self, *args: Any) -> Any:
+        raise Untraceable("a Python `if`, float(), int(), index or loop on the step")
 
-    def __float__(self) -> float:
-        raise Untraceable("float() of a value that depends on the step")
-
-    def __int__(self) -> int:
-        raise Untraceable("int() of a value that depends on the step")
-
-    def __index__(self) -> int:
-        raise Untraceable("an index that depends on the step")
-
-    def __iter__(self) -> Any:
-        raise Untraceable("iterating over a value that depends on the step")
-
+    __bool__ = __float__ = __int__ = __index__ = __iter__ = _untraceable
     __hash__ = None  # type: ignore[assignment]
 
-    def __neg__(self) -> _Sym:
-        return self.rec.emit("-{0}", (self,), self.is_float, self.plain, hint="negated")
-
-    def __pos__(self) -> _Sym:
-        return self.rec.emit("+{0}", (self,), self.is_float, self.plain, hint="same")
-
-    def __abs__(self) -> _Sym:
-        return _mark(self.rec.call(abs, self, plain=self.plain), self.finite, True)
+    def __neg__(self) -> Value:
+        return self.rec.emit("-{0}", (self,), self.kind, hint="negated")
 
 
-def _binary(op: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    def forward(a: _Sym, b: Any) -> Any:
-        return a.rec.binary(op, a, b)
-
-    def reflected(a: _Sym, b: Any) -> Any:
-        return a.rec.binary(op, b, a)
-
-    return forward, reflected
+def _operator(op: str, reflected: bool) -> Callable[[Value, Any], Any]:
+    if reflected:
+        return lambda a, b: a.rec.binary(op, b, a)
+    return lambda a, b: a.rec.binary(op, a, b)
 
 
-for _name, _op in (
-    ("add", "+"),
-    ("sub", "-"),
-    ("mul", "*"),
-    ("truediv", "/"),
-    ("floordiv", "//"),
-    ("mod", "%"),
-    ("pow", "**"),
-):
-    _fwd, _ref = _binary(_op)
-    setattr(_Sym, f"__{_name}__", _fwd)
-    setattr(_Sym, f"__r{_name}__", _ref)
-for _name, _op in (
-    ("lt", "<"),
-    ("le", "<="),
-    ("gt", ">"),
-    ("ge", ">="),
-    ("eq", "=="),
-    ("ne", "!="),
-):
-    setattr(_Sym, f"__{_name}__", _binary(_op)[0])
-del _name, _op, _fwd, _ref
+_ARITHMETIC = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "//": "floordiv"}
+_ARITHMETIC |= {"%": "mod", "**": "pow"}
+_COMPARISONS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
+for _op, _name in _ARITHMETIC.items():
+    setattr(Value, f"__{_name}__", _operator(_op, False))
+    setattr(Value, f"__r{_name}__", _operator(_op, True))
+for _op, _name in _COMPARISONS.items():
+    setattr(Value, f"__{_name}__", _operator(_op, False))
+
+# names of recorded values, after what computed them
+_VALUE_NAMES = {"+": "total", "-": "difference", "*": "product", "/": "ratio", "//": "quotient"}
+_VALUE_NAMES |= {"%": "remainder", "**": "power", "float": "real", "abs": "size"}
+_VALUE_NAMES |= {"bisect_right": "index", "bisect_left": "index"}
+# the function's own variables
+_RESERVED = frozenset(("step", "out", "call", "formula", "_other", "_overflow", "_OverflowError"))
+
+
+def _kind(*xs: Any) -> str | None:
+    """What all of ``xs`` are known to be (see :data:`FLOAT`)."""
+    kinds = {x.kind if isinstance(x, Value) else _CONSTANT_KINDS.get(type(x)) for x in xs}
+    return None if None in kinds else NUMBER if NUMBER in kinds else FLOAT
+
+
+_CONSTANT_KINDS = {float: FLOAT, int: NUMBER, bool: NUMBER}
 
 
 def _number(x: Any) -> bool:
-    return type(x) is int or type(x) is bool or (type(x) is float and math.isfinite(x))
-
-
-def _is_float(x: Any) -> bool:
-    return x.is_float if isinstance(x, _Sym) else type(x) is float
+    """Whether ``x`` is a finite Python number."""
+    return type(x) in (int, bool) or (type(x) is float and math.isfinite(x))
 
 
 def _finite(*xs: Any) -> bool:
-    return all(x.finite if isinstance(x, _Sym) else _number(x) for x in xs)
+    return all(x.finite if isinstance(x, Value) else _number(x) for x in xs)
 
 
 def _nonneg(*xs: Any) -> bool:
-    return all(x.nonneg if isinstance(x, _Sym) else _number(x) and x >= 0 for x in xs)
+    return all(x.nonneg if isinstance(x, Value) else _number(x) and x >= 0 for x in xs)
 
 
-def _mark(x: _Sym, finite: bool = False, nonneg: bool = False) -> _Sym:
-    """``x``, with what is known of its value."""
-    x.finite, x.nonneg = finite, nonneg
-    return x
-
-
-def _plain(*xs: Any) -> bool:
-    """Whether all of ``xs`` are known to be Python ints, bools or floats."""
-    return all(x.plain if isinstance(x, _Sym) else type(x) in (int, float, bool) for x in xs)
-
-
-# names of the function's own variables (never a constant's or a value's)
-_RESERVED = frozenset(("step", "out", "call", "formula", "_other", "_overflow", "_OverflowError"))
-# names of recorded values, after what computed them
-_OP_NAMES = {
-    "+": "total",
-    "-": "difference",
-    "*": "product",
-    "/": "ratio",
-    "//": "quotient",
-    "%": "remainder",
-    "**": "power",
-}
-_CALL_NAMES = {"float": "real", "bisect_right": "index", "bisect_left": "index", "abs": "size"}
-
-# operators whose result is a float when an operand is (`**` is not: a negative base
-# may give a complex number)
-_FLOAT_OPS = frozenset(("+", "-", "*", "/", "//", "%"))
-_COMPARISONS = frozenset(("<", "<=", ">", ">=", "==", "!="))
-_KEEP_SIGN = _COMPARISONS | {"+", "*", "/", "//", "%"}
-# operators that convert an int operand to a float when the other is a float
-_CONVERTING = frozenset(("+", "-", "*", "/", "**"))
+def _symbolic(*xs: Any) -> bool:
+    return any(isinstance(x, Value) for x in xs)
 
 
 class _Line:
-    """One statement: ``target = template.format(*args)``, its args the names of
-    variables or closure constants; args at ``lazy`` positions are evaluated after the
-    others, or not at all (the arms of a conditional expression)."""
+    """``target = template.format(*args)``: ``args`` are names; those at ``lazy`` places
+    are evaluated after the others, or not at all (a conditional expression's arms)."""
 
-    __slots__ = ("args", "keep", "lazy", "target", "template", "unused_ok")
+    __slots__ = ("args", "keep", "lazy", "optional", "target", "template")
 
-    def __init__(
-        self,
-        target: str,
-        template: str,
-        args: Sequence[str],
-        lazy: tuple[int, ...] = (),
-        keep: bool = False,
-    ) -> None:
-        self.target, self.template, self.args = target, template, tuple(args)
-        self.lazy, self.keep = lazy, keep  # keep: a branch's result, assigned in every arm
-        #: a float() whose every use converts as it would: left out when unused
-        self.unused_ok = False
+    def __init__(self, target: str, template: str, args: Sequence[str], lazy: Any = ()) -> None:
+        self.target, self.template, self.args, self.lazy = target, template, tuple(args), lazy
+        self.keep = False  # a branch's result: assigned in every arm
+        self.optional = False  # a float() whose every use converts as it would
 
 
 class _If:
@@ -221,491 +152,377 @@ class _If:
         self.index, self.heads, self.bodies = index, heads, bodies
 
 
-class _Recorder:
-    """Records the operations of one formula as statements of Python."""
+class Recorder:
+    """The namespace a formula is recorded with: each operation of
+    :class:`~lrkit.core.ops.Ops` written down where it depends on the step (a
+    :class:`Value`), else SCALAR's own, done now.
+
+    >>> rec = Recorder()
+    >>> step = Value(rec, "step", NUMBER, True, True)
+    >>> y = rec.minimum(rec.astype(step, float) / 4, 2.5)
+    >>> [(line.target, line.template.format(*line.args)) for line in rec.block]
+    [('real', 'float(step)'), ('ratio', 'step / c'), ('least', 'ratio if ratio < c_2 else c_2')]
+    """
+
+    is_array = False
+    wide = True
+    int_max: int | None = None
+    float_dtype = float
 
     def __init__(self, names: dict[int, str] | None = None) -> None:
-        self.lines: list[_Line | _If] = []
-        self.constants: list[Any] = []
-        #: the closure variables' names, in the order of ``constants``
-        self.constant_names: list[str] = []
-        self._constant_names: dict[int, str] = {}
-        #: names for constants, by identity (the schedule's attributes)
-        self._hints = names or {}
-        self._taken = set(_RESERVED)
-        self._count = 0
-        self._depth = 0
-        self._floats: dict[int, float] = {}
+        self.block: list[_Line | _If] = []  # the statements of the block being recorded
+        self.constants: dict[int, tuple[str, Any]] = {}  # id -> (closure name, value)
+        self.names = names or {}  # names for constants, by identity
+        self.taken = set(_RESERVED)
+        self.values = self.depth = 0
+        self.floats: dict[int, float] = {}
 
-    # -- text of a value ----------------------------------------------------------------
-    def ref(self, x: Any) -> str:
-        if isinstance(x, _Sym):
-            if x.rec is not self:
-                raise Untraceable("a symbolic value of another recording")
-            return x.ref
-        return self.constant(x)
+    def __getattr__(self, name: str) -> Any:  # an operation not written down below
+        raise Untraceable(f"the operation xp.{name}")
 
-    def constant(self, x: Any) -> str:
-        """The name of a closure variable holding ``x``."""
-        if isinstance(x, (list, tuple)) and any(isinstance(e, _Sym) for e in x):
-            raise Untraceable("a table that depends on the step")
-        name = self._constant_names.get(id(x))
-        if name is None:
-            hint = self._hints.get(id(x)) or getattr(x, "__name__", None)
-            if hint is None and type(x) in (int, float) and x in (0, 1):
-                hint = "one" if x else "zero"
-            name = self._constant_names[id(x)] = self.unique(hint if type(hint) is str else "c")
-            self.constants.append(x)
-            self.constant_names.append(name)
-        return name
-
+    # -- names and statements -------------------------------------------------------------
     def unique(self, hint: str) -> str:
-        """A name not taken yet: ``hint`` (an identifier), else ``hint_2``, ..."""
+        """``hint`` (an identifier), else ``hint_2``, ..., as not taken yet."""
         base = hint.strip("_") or "c"
-        if not base.isidentifier() or keyword.iskeyword(base):
-            base = "c"
+        base = base if base.isidentifier() and not keyword.iskeyword(base) else "c"
         name, n = base, 1
-        while name in self._taken:
+        while name in self.taken:
             n += 1
             name = f"{base}_{n}"
-        self._taken.add(name)
+        self.taken.add(name)
         return name
 
-    # -- recording ------------------------------------------------------------------------
-    def fresh(self, hint: str = "v") -> str:
-        self._count += 1
-        return self.unique(hint)
+    def constant(self, x: Any) -> str:
+        """The name of the closure variable holding ``x``."""
+        if isinstance(x, (list, tuple)) and _symbolic(*x):
+            raise Untraceable("a table that depends on the step")
+        if id(x) not in self.constants:
+            hint = self.names.get(id(x)) or getattr(x, "__name__", None)
+            if hint is None and type(x) in (int, float) and x in (0, 1):
+                hint = "one" if x else "zero"
+            self.constants[id(x)] = (self.unique(hint if type(hint) is str else "c"), x)
+        return self.constants[id(x)][0]
+
+    def ref(self, x: Any) -> str:
+        if not isinstance(x, Value):
+            return self.constant(x)
+        if x.rec is not self:
+            raise Untraceable("a value of another recording")
+        return x.name
 
     def emit(
         self,
         template: str,
         args: Sequence[Any],
-        is_float: bool = False,
-        plain: bool = False,
+        kind: str | None,
+        finite: bool = False,
+        nonneg: bool = False,
         lazy: tuple[int, ...] = (),
         hint: str = "v",
-    ) -> _Sym:
-        """A new variable, ``template`` with the names of ``args`` in its places."""
-        name = self.fresh(hint)
-        self.lines.append(_Line(name, template, [self.ref(a) for a in args], lazy))
-        return _Sym(name, self, is_float, plain)
+    ) -> Value:
+        """A new variable: ``template`` with the names of ``args`` in its places."""
+        self.values += 1
+        name = self.unique(hint)
+        self.block.append(_Line(name, template, [self.ref(a) for a in args], lazy))
+        return Value(self, name, kind, finite, nonneg)
 
-    def to_float(self, x: _Sym) -> _Sym:
-        # (finite, or OverflowError)
-        out = _mark(self.call(float, x, is_float=True), x.finite, x.nonneg)
-        if x.plain:
-            # an arithmetic operator converts an int operand as float() does (the same
-            # rounding, the same OverflowError): float(x) + y is x + y for a float y
-            out.converted = (x, self.lines)
-            line = self.lines[-1]
-            assert isinstance(line, _Line)  # (the call just recorded)
-            line.unused_ok = True
-        return out
+    def call(
+        self,
+        fn: Any,
+        *args: Any,
+        kind: str | None = None,
+        finite: bool = False,
+        nonneg: bool = False,
+    ) -> Value:
+        name = self.constant(fn)
+        base = name.rsplit("_", 1)[0] if name[-1].isdigit() else name
+        places = ", ".join(f"{{{i}}}" for i in range(len(args)))
+        hint = _VALUE_NAMES.get(base, f"{base}_value")
+        return self.emit(f"{name}({places})", args, kind, finite, nonneg, hint=hint)
 
-    def _float(self, n: int) -> float:
-        # (one float constant per int constant: not one closure variable per use)
-        return self._floats.setdefault(n, float(n))
-
-    def _unconverted(self, x: Any, other: Any) -> tuple[Any, Any]:
-        """``(x, other)``, with ``x = float(v)`` replaced by ``v`` where ``x op other`` is
-        ``v op other``: ``other`` a float, ``v`` a Python number converted in this block."""
-        if isinstance(x, _Sym) and x.converted is not None and x.converted[1] is self.lines:
-            if type(other) is int and abs(other) <= 2**53:
-                other = self._float(other)  # (exactly, as the operator would convert it)
-            if _is_float(other):
-                return x.converted[0], other
+    def unconverted(self, x: Any, other: Any) -> tuple[Any, Any]:
+        """``(x, other)``, with ``x = float(v)`` replaced by ``v`` where ``x op other``
+        is ``v op other``: ``other`` a float, ``v`` a Python number converted in this block."""
+        if isinstance(x, Value) and x.converts and x.converts[1] is self.block:
+            if type(other) is int and abs(other) <= 2**53:  # (as the operator converts it)
+                other = self.floats.setdefault(other, float(other))
+            if _kind(other) == FLOAT:
+                return x.converts[0], other
         return x, other
 
     def binary(self, op: str, a: Any, b: Any) -> Any:
-        floats = _is_float(a) or _is_float(b)
-        # x * 1.0, 1.0 * x and x / 1.0 are x itself for a float x (IEEE 754: exact)
-        if op == "*" and _is_float(a) and _is_float(b):
-            if type(a) is float and a == 1.0:
-                return b
-            if type(b) is float and b == 1.0:
+        kind = _kind(a, b)
+        if kind == FLOAT:  # x * 1.0, 1.0 * x and x / 1.0 are x (IEEE 754: exact)
+            if op in ("*", "/") and type(b) is float and b == 1.0:
                 return a
-        if op == "/" and _is_float(a) and type(b) is float and b == 1.0:
-            return a
-        plain = _plain(a, b) and op != "**"  # (a negative number ** a fraction: complex)
-        if op in _CONVERTING:
-            a, b = self._unconverted(a, b)
-            b, a = self._unconverted(b, a)
-        out = self.emit(
-            f"{{0}} {op} {{1}}",
-            (a, b),
-            op == "/" or (floats and op in _FLOAT_OPS),
-            plain,
-            hint=_OP_NAMES.get(op, "test"),
+            if op == "*" and type(a) is float and a == 1.0:
+                return b
+        if kind is None or op == "**":  # (a negative number ** a fraction: complex)
+            kind = None
+        elif op == "/" or (op not in _COMPARISONS and FLOAT in (_kind(a), _kind(b))):
+            kind = FLOAT
+        else:  # an int, or a comparison's bool
+            kind = NUMBER
+        if op in ("+", "-", "*", "/", "**"):  # converting an int operand as float() does
+            a, b = self.unconverted(a, b)
+            b, a = self.unconverted(b, a)
+        # (a sum, product or quotient of numbers >= 0; Python's `a % b` has the sign of b)
+        nonneg = op in _COMPARISONS or (
+            (op in ("+", "*", "/", "//", "%") and _nonneg(a, b))
+            or (op == "%" and kind is not None and _nonneg(b))
         )
-        # (a bool; a sum, product or quotient of numbers >= 0; Python's `a % b` has
-        # the sign of b)
-        nonneg = (op in _KEEP_SIGN and _nonneg(a, b)) or (op == "%" and plain and _nonneg(b))
-        return _mark(out, op in _COMPARISONS, nonneg)
+        hint = _VALUE_NAMES.get(op, "test")
+        return self.emit(f"{{0}} {op} {{1}}", (a, b), kind, op in _COMPARISONS, nonneg, hint=hint)
 
-    def call(
-        self, fn: Callable[..., Any], *args: Any, is_float: bool = False, plain: bool = False
-    ) -> _Sym:
-        places = ", ".join(f"{{{i}}}" for i in range(len(args)))
-        name = self.constant(fn)
-        base = name.rsplit("_", 1)[0] if name[-1].isdigit() else name
-        hint = _CALL_NAMES.get(base, f"{base}_value")
-        return self.emit(f"{name}({places})", args, is_float, plain, hint=hint)
+    # -- the operations of Ops ------------------------------------------------------------
+    def floor_divide(self, x1: Any, x2: Any) -> Any:
+        return x1 // x2
 
-    def branches(self, index: Any, branches: Sequence[Callable[..., Any]], args: Any) -> Any:
-        """``branches[index](*args)`` as an ``if``/``elif`` chain, each branch recorded."""
-        if len(branches) == 1:
-            return branches[0](*args)
-        if len(branches) > MAX_BRANCHES or self._depth >= MAX_DEPTH:
-            raise Untraceable(f"{len(branches)} branches at depth {self._depth}")
-        self._depth += 1
-        idx, out, outer = self.ref(index), self.fresh("value"), self.lines
-        bodies: list[list[Any]] = []
-        floats = plain = finite = nonneg = True
-        for branch in branches:
-            self.lines = []
-            value = branch(*args)
-            if not (_number(value) or isinstance(value, _Sym)):
-                raise Untraceable(f"a branch gave {type(value).__name__}, not a number")
-            self.lines.append(_Line(out, "{0}", [self.ref(value)], keep=True))
-            bodies.append(self.lines)
-            floats = floats and _is_float(value)
-            finite = finite and _finite(value)
-            nonneg = nonneg and _nonneg(value)
-            plain = plain and _plain(value)
-        self.lines = outer
-        self._depth -= 1
-        if len(bodies) == 2:  # a boolean (or 0/1) index: the condition itself
-            heads = ["if {0}:", "else:"]
-            bodies.reverse()
+    def remainder(self, x1: Any, x2: Any) -> Any:
+        return x1 % x2
+
+    def divmod(self, x1: Any, x2: Any) -> tuple[Any, Any]:
+        return x1 // x2, x1 % x2  # (two operators cost less than a call and a tuple)
+
+    def since(self, step: Any, start: Any) -> Any:
+        if not _symbolic(step, start):
+            return SCALAR.since(step, start)
+        template = "{0} - {1} if {0} > {1} else 0"
+        kind = _kind(step, start) and NUMBER
+        return self.emit(template, (step, start), kind, _finite(step, start), True, hint="since")
+
+    def astype(self, x: Any, dtype: Any) -> Any:
+        if dtype is not float:
+            raise Untraceable(f"a conversion to {dtype!r}")
+        if not isinstance(x, Value):
+            return x if type(x) is float else float(x)
+        if x.kind == FLOAT:
+            return x
+        out = self.call(float, x, kind=FLOAT, finite=x.finite, nonneg=x.nonneg)
+        if x.kind:  # (a foreign value, perhaps a NumPy scalar, keeps its float())
+            out.converts = (x, self.block)
+            line = self.block[-1]
+            assert isinstance(line, _Line)
+            line.optional = True
+        return out
+
+    def where(self, condition: Any, x1: Any, x2: Any) -> Any:
+        if not isinstance(condition, Value):
+            return x1 if condition else x2
+        # (the arms are evaluated after the condition, one of them: never moved into it)
+        args = (x1, condition, x2)
+        marks = _finite(x1, x2), _nonneg(x1, x2)
+        return self.emit("{0} if {1} else {2}", args, _kind(x1, x2), *marks, (0, 2), "chosen")
+
+    def minimum(self, x1: Any, x2: Any) -> Any:
+        if not _symbolic(x1, x2):
+            return SCALAR.minimum(x1, x2)
+        template, marks = "{0} if {0} < {1} else {1}", (_finite(x1, x2), _nonneg(x1, x2))
+        return self.emit(template, (x1, x2), _kind(x1, x2), *marks, hint="least")
+
+    def maximum(self, x1: Any, x2: Any) -> Any:
+        if not _symbolic(x1, x2):
+            return SCALAR.maximum(x1, x2)
+        template = "{0} if {0} > {1} else {1}"
+        marks = _finite(x1, x2), _nonneg(x1) or _nonneg(x2)
+        return self.emit(template, (x1, x2), _kind(x1, x2), *marks, hint="greatest")
+
+    def clip(self, x: Any, low: Any, high: Any) -> Any:
+        out = self.minimum(self.maximum(x, low), high)  # SCALAR's clip, in two steps
+        if isinstance(out, Value) and not _symbolic(low, high) and _finite(low, high):
+            out.finite = True  # (`x if x > low else low` is never NaN: finite bounds, finite)
+        return out
+
+    def pow(self, x1: Any, x2: Any) -> Any:
+        # `**` is math.pow (C's pow, the same OverflowError) where it cannot give a
+        # complex number or ZeroDivisionError: a positive finite base, or a base never
+        # below 0 with a power >= 0 (and not an int ** an int, which is exact)
+        if type(x1) is float and 0.0 < x1 < math.inf and isinstance(x2, Value) and x2.kind:
+            args = self.unconverted(x2, x1)[::-1]
+        elif (
+            isinstance(x1, Value)
+            and x1.kind
+            and x1.nonneg
+            and _number(x2)
+            and x2 >= 0
+            and FLOAT in (x1.kind, _kind(x2))
+        ):
+            args = self.unconverted(x1, x2)
         else:
-            heads = (
-                ["if {0} == 0:"]
-                + [f"elif {{0}} == {i}:" for i in range(1, len(bodies) - 1)]
-                + ["else:"]
-            )
-        self.lines.append(_If(idx, heads, bodies))
-        return _mark(_Sym(out, self, floats, plain), finite, nonneg)
+            return self._math(SCALAR.pow, x1, x2)
+        return self.emit("{0} ** {1}", args, FLOAT, nonneg=True, hint="power")
+
+    def pow_ratio(self, base: float, k: Any, scale: int | float = 1, times: float = 1.0) -> Any:
+        power = self.pow(base, k if scale == 1 else self.astype(k, float) / scale)  # as SCALAR
+        return power if times == 1.0 else times * power
+
+    def _math(self, fn: Callable[..., float], *xs: Any) -> Any:
+        return self.call(fn, *xs, kind=FLOAT) if _symbolic(*xs) else fn(*xs)
+
+    def exp(self, x: Any) -> Any:
+        return self._math(SCALAR.exp, x)
+
+    def log(self, x: Any) -> Any:
+        return self._math(SCALAR.log, x)
+
+    def sqrt(self, x: Any) -> Any:
+        return self._math(SCALAR.sqrt, x)
+
+    def sin(self, x: Any) -> Any:
+        return self._math(SCALAR.sin, x)
+
+    def cos(self, x: Any) -> Any:
+        return self._math(SCALAR.cos, x)
+
+    def tanh(self, x: Any) -> Any:
+        return self._math(SCALAR.tanh, x)
+
+    def table(self, values: Sequence[Any], like: Any = None, rounding: int = 0) -> Any:
+        return values  # (Python numbers compare exactly)
+
+    def searchsorted(self, x1: Sequence[Any], x2: Any, *, side: str = "left") -> Any:
+        if not isinstance(x2, Value):
+            return SCALAR.searchsorted(x1, x2, side=side)
+        search = bisect.bisect_right if side == "right" else bisect.bisect_left
+        return self.call(search, x1, x2, kind=NUMBER, finite=True, nonneg=True)
+
+    def take(self, x: Sequence[Any], indices: Any) -> Any:
+        if not isinstance(indices, Value):
+            return x[indices]
+        template, marks = f"{self.constant(x)}[{{0}}]", (_finite(*x), _nonneg(*x))
+        return self.emit(template, (indices,), _kind(*x), *marks, hint="entry")
+
+    def switch(self, index: Any, branches: Sequence[Branch], *operands: Any) -> Any:
+        """``branches[index](*operands)``: an ``if``/``elif`` chain, each branch recorded."""
+        if not isinstance(index, Value) or len(branches) == 1:
+            return branches[0 if isinstance(index, Value) else index](*operands)
+        if len(branches) > MAX_BRANCHES or self.depth >= MAX_DEPTH:
+            raise Untraceable(f"{len(branches)} branches at depth {self.depth}")
+        self.depth += 1
+        head, outer, values, bodies = self.ref(index), self.block, [], []
+        self.values += 1
+        out = self.unique("value")
+        for branch in branches:
+            self.block = []
+            values.append(branch(*operands))
+            if not (isinstance(values[-1], Value) or _finite(values[-1])):
+                raise Untraceable(f"a branch gave {values[-1]!r}")
+            line = _Line(out, "{0}", [self.ref(values[-1])])
+            line.keep = True
+            bodies.append([*self.block, line])
+        self.block, self.depth = outer, self.depth - 1
+        if len(bodies) == 2:  # a boolean (or 0/1) index: the condition itself
+            heads, bodies = ["if {0}:", "else:"], bodies[::-1]
+        else:
+            heads = ["if {0} == 0:", *(f"elif {{0}} == {i}:" for i in range(1, len(bodies) - 1))]
+            heads.append("else:")
+        self.block.append(_If(head, heads, bodies))
+        return Value(self, out, _kind(*values), _finite(*values), _nonneg(*values))
+
+    def opaque(self, formula: Callable[[Any, Any], Any], step: Any) -> Any:
+        """A foreign formula: called as it is, with SCALAR, at every call."""
+        if not isinstance(step, Value):
+            return formula(SCALAR, step)
+        return self.call(formula, SCALAR, step)
 
 
-# a variable used once is written into its use, as long as that keeps every operation
-# in its place in the order of evaluation; at most this deep (Python's parser limits
-# the nesting of parentheses)
-MAX_NESTING = 24
+def _statements(block: list[_Line | _If]) -> Any:
+    for item in block:
+        yield item
+        if isinstance(item, _If):
+            for body in item.bodies:
+                yield from _statements(body)
 
 
 def _render(lines: list[_Line | _If], result: _Line) -> tuple[list[str], str]:
     """The text of the recorded statements and of the result's expression.
 
     A variable assigned once and read once, in the same block, is written into the
-    expression that reads it (in parentheses: no bytecode) when the operations keep
-    their order: it was computed just before the expression's operands that follow it
-    are. Python evaluates an expression left to right, conditional arms after the
-    condition: so the operations are the same ones, in the same order, with the same
-    results and the same errors, and a store and a load fewer for each.
+    expression that reads it (in parentheses: no bytecode) where that keeps the order
+    of the operations: it was computed just before the operands evaluated after it.
+    Python evaluates an expression left to right, conditional arms after the condition:
+    the same operations, in the same order, with a store and a load fewer for each.
     """
-    uses: dict[str, int] = {}
+    statements = list(_statements(lines))
+    uses: Counter[str] = Counter()
+    for item in [*statements, result]:
+        if isinstance(item, _If):
+            uses[item.index] += sum("{0}" in head for head in item.heads)
+        else:
+            for i, name in enumerate(item.args):
+                uses[name] += item.template.count(f"{{{i}}}")
+    for item in statements:
+        if isinstance(item, _Line) and item.optional and not uses[item.target]:
+            uses.subtract(item.args)  # an unused float(): left out
+    out: list[str] = []
 
-    def count(block: list[_Line | _If]) -> None:
-        for item in block:
-            if isinstance(item, _If):
-                uses[item.index] = uses.get(item.index, 0) + len(
-                    [h for h in item.heads if "{0}" in h]
-                )
-                for body in item.bodies:
-                    count(body)
-            else:
-                for i, name in enumerate(item.args):
-                    uses[name] = uses.get(name, 0) + item.template.count(f"{{{i}}}")
-
-    count([*lines, result])
-    dead: set[int] = set()
-
-    def prune(block: list[_Line | _If]) -> None:
-        for item in block:
-            if isinstance(item, _If):
-                for body in item.bodies:
-                    prune(body)
-            elif item.unused_ok and not uses.get(item.target):
-                dead.add(id(item))
-                for name in item.args:
-                    uses[name] -= 1
-
-    prune(lines)
-
-    def block(items: list[_Line | _If], indent: str, out: list[str], last: _Line | None) -> str:
-        pending: list[tuple[str, str, int]] = []  # (name, expression, nesting), in order
+    def block(items: list[_Line | _If], indent: str, last: _Line | None = None) -> str:
+        pending: list[tuple[str, str, int]] = []  # values used once: (name, text, nesting)
 
         def flush() -> None:
-            out.extend(f"{indent}{name} = {expr}" for name, expr, _ in pending)
+            out.extend(f"{indent}{name} = {text}" for name, text, _ in pending)
             pending.clear()
 
-        def expression(
-            template: str, args: Sequence[str], lazy: tuple[int, ...]
-        ) -> tuple[str, int]:
+        def expression(template: str, args: Sequence[str], lazy: Any = ()) -> tuple[str, int]:
             texts, nesting = list(args), 0
-            order = [i for i in _places(template) if i not in lazy]
-            for i in reversed(order):  # the operand evaluated last was computed last
+            places = dict.fromkeys(int(p.split("}")[0]) for p in template.split("{")[1:])
+            for i in reversed([i for i in places if i not in lazy]):  # last evaluated first
                 if not any(name == args[i] for name, _, _ in pending):
                     continue  # a constant, the step or an assigned variable: a load
-                name, expr, depth = pending[-1]
+                name, text, depth = pending[-1]
                 if name != args[i] or depth >= MAX_NESTING:
                     break
                 pending.pop()
-                texts[i], nesting = f"({expr})", max(nesting, depth + 1)
+                texts[i], nesting = f"({text})", max(nesting, depth + 1)
             return template.format(*texts), nesting
 
         for item in items:
             if isinstance(item, _If):
-                head, _ = expression(item.heads[0], [item.index], ())
+                head = expression(item.heads[0], [item.index])[0]
                 flush()
                 for i, body in enumerate(item.bodies):
                     out.append(indent + (head if i == 0 else item.heads[i].format(item.index)))
-                    block(body, indent + "    ", out, None)
-                continue
-            if id(item) in dead:
-                continue
-            expr, nesting = expression(item.template, item.args, item.lazy)
-            if item.keep or uses.get(item.target) != 1:
-                flush()
-                out.append(f"{indent}{item.target} = {expr}")
-            else:
-                pending.append((item.target, expr, nesting))
-        final = ""
-        if last is not None:
-            final, _ = expression(last.template, last.args, ())
+                    block(body, indent + "    ")
+            elif not (item.optional and not uses[item.target]):
+                text, nesting = expression(item.template, item.args, item.lazy)
+                if item.keep or uses[item.target] != 1:
+                    flush()
+                    out.append(f"{indent}{item.target} = {text}")
+                else:
+                    pending.append((item.target, text, nesting))
+        final = expression(last.template, last.args)[0] if last else ""
         flush()
         return final
 
-    out: list[str] = []
-    return out, block(lines, "", out, result)
-
-
-def _places(template: str) -> list[int]:
-    """The places of a template, in the order they are written (once each)."""
-    seen: list[int] = []
-    for part in template.split("{")[1:]:
-        i = int(part.split("}", 1)[0])
-        if i not in seen:
-            seen.append(i)
-    return seen
-
-
-def _symbolic(*args: Any) -> bool:
-    return any(isinstance(a, _Sym) for a in args)
-
-
-class _Recording:
-    """The namespace a formula is recorded with: SCALAR's operations, written down.
-
-    An operation on values that do not depend on the step is SCALAR's own, done now.
-    """
-
-    is_array = False
-    wide = True
-    int_max: int | None = None
-
-    def __init__(self, rec: _Recorder) -> None:
-        self.rec = rec
-
-    def __getattr__(self, name: str) -> Any:
-        # an operation SCALAR has that is not written down below: not recordable
-        raise Untraceable(f"the operation xp.{name}")
-
-    def _unary(self, fn: Callable[..., Any], *args: Any) -> Any:
-        # (math's functions give floats)
-        return self.rec.call(fn, *args, is_float=True) if _symbolic(*args) else fn(*args)
-
-    float_dtype = float
-
-    def astype(self, x: Any, dtype: Any) -> Any:
-        if dtype is not float:
-            raise Untraceable(f"a conversion to {dtype!r}")
-        if _is_float(x):
-            return x
-        return self.rec.to_float(x) if isinstance(x, _Sym) else float(x)
-
-    def pow(self, a: Any, b: Any) -> Any:
-        # `a ** b` is math.pow(a, b) (both are C's pow, with the same errors:
-        # OverflowError), without the call, where `**` has no other meaning: for a
-        # positive finite base, or a base never below 0 and a power >= 0 (a negative
-        # base would give a complex number, 0 ** -1 a ZeroDivisionError)
-        if type(a) is float and 0.0 < a < math.inf and isinstance(b, _Sym):
-            args = self.rec._unconverted(b, a)[::-1]
-        elif (
-            isinstance(a, _Sym)
-            and a.nonneg
-            and _number(b)
-            and b >= 0
-            and (a.is_float or type(b) is float)
-        ):  # (not an int ** an int)
-            args = self.rec._unconverted(a, b)
-        else:
-            return self._unary(SCALAR.pow, a, b)
-        return _mark(self.rec.emit("{0} ** {1}", args, True, hint="power"), False, True)
-
-    def pow_ratio(
-        self,
-        base: float,
-        k: Any,
-        scale: int | float = 1,
-        times: float = 1.0,
-    ) -> Any:
-        power = self.pow(base, k if scale == 1 else self.astype(k, float) / scale)  # as SCALAR's
-        return power if times == 1.0 else times * power
-
-    def floor_divide(self, a: Any, b: Any) -> Any:
-        return a // b
-
-    def remainder(self, a: Any, b: Any) -> Any:
-        return a % b
-
-    def divmod(self, a: Any, b: Any) -> Any:
-        # `//` and `%` are divmod's two halves (CPython computes them alike), and two
-        # operators cost less than a call and a tuple
-        return a // b, a % b
-
-    # the conditional expressions SCALAR's where/minimum/maximum/clip/since are made of
-    def _either(
-        self,
-        template: str,
-        a: Any,
-        b: Any,
-        args: tuple[Any, ...],
-        nonneg: bool,
-        lazy: tuple[int, ...] = (),
-        hint: str = "v",
-    ) -> _Sym:
-        """A conditional expression whose value is ``a`` or ``b``."""
-        out = self.rec.emit(
-            template, args, _is_float(a) and _is_float(b), _plain(a, b), lazy=lazy, hint=hint
-        )
-        return _mark(out, _finite(a, b), nonneg)
-
-    def where(self, cond: Any, a: Any, b: Any) -> Any:
-        if not isinstance(cond, _Sym):
-            return a if cond else b
-        # (the arms are evaluated after the condition, one of them: never moved into it)
-        return self._either(
-            "{0} if {1} else {2}", a, b, (a, cond, b), _nonneg(a, b), (0, 2), "chosen"
-        )
-
-    def minimum(self, a: Any, b: Any) -> Any:
-        if not _symbolic(a, b):
-            return SCALAR.minimum(a, b)
-        return self._either("{0} if {0} < {1} else {1}", a, b, (a, b), _nonneg(a, b), hint="least")
-
-    def maximum(self, a: Any, b: Any) -> Any:
-        if not _symbolic(a, b):
-            return SCALAR.maximum(a, b)
-        return self._either(
-            "{0} if {0} > {1} else {1}", a, b, (a, b), _nonneg(a) or _nonneg(b), hint="greatest"
-        )
-
-    def clip(self, x: Any, low: Any, high: Any) -> Any:
-        if not _symbolic(x, low, high):
-            return SCALAR.clip(x, low, high)
-        out = self.minimum(self.maximum(x, low), high)  # SCALAR's clip, in two steps
-        if isinstance(out, _Sym) and not _symbolic(low, high) and _finite(low, high):
-            # `x if x > low else low` is never NaN or -inf (NaN > low is false), and
-            # `y if y < high else high` then neither NaN nor inf: finite bounds, finite
-            out.finite = True
-        return out
-
-    def since(self, step: Any, start: Any) -> Any:
-        if not _symbolic(step, start):
-            return SCALAR.since(step, start)
-        out = self.rec.emit(
-            "{0} - {1} if {0} > {1} else 0", (step, start), False, _plain(step, start), hint="since"
-        )
-        return _mark(out, _finite(step, start), True)
-
-    # -- tables and branches --------------------------------------------------------------
-    def table(self, values: Sequence[Any], like: Any = None, rounding: int = 0) -> Any:
-        return SCALAR.table(values, None, rounding)
-
-    def searchsorted(self, x1: Sequence[Any], x2: Any, *, side: str = "left") -> Any:
-        if not isinstance(x2, _Sym):
-            return SCALAR.searchsorted(x1, x2, side=side)
-        out = self.rec.call(
-            bisect.bisect_right if side == "right" else bisect.bisect_left, x1, x2, plain=True
-        )
-        return _mark(out, True, True)  # (an index)
-
-    def take(self, table: Sequence[Any], index: Any) -> Any:
-        if not isinstance(index, _Sym):
-            return table[index]
-        floats = all(type(e) is float for e in table)
-        name = self.rec.constant(table)
-        out = self.rec.emit(f"{name}[{{0}}]", (index,), floats, _plain(*table), hint="entry")
-        return _mark(out, _finite(*table), _nonneg(*table))
-
-    def switch(self, index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -> Any:
-        if not isinstance(index, _Sym):
-            return branches[index](*operands)
-        return self.rec.branches(index, branches, operands)
-
-    def opaque(self, formula: Callable[[Any, Any], Any], step: Any) -> Any:
-        """A formula not to look into (a foreign schedule's): called as it is, with
-        SCALAR, at every call."""
-        if not isinstance(step, _Sym):
-            return formula(SCALAR, step)
-        return self.rec.call(formula, SCALAR, step)
-
-
-def _math(name: str) -> Callable[[_Recording, Any], Any]:
-    fn = getattr(SCALAR, name)
-
-    def op(self: _Recording, x: Any) -> Any:
-        return self._unary(fn, x)
-
-    op.__name__ = name
-    return op
-
-
-# xp.exp, xp.log, ...: math's functions, called in the recorded text
-for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh"):
-    setattr(_Recording, _name, _math(_name))
-del _name
+    return out, block(lines, "", result)
 
 
 # the texts registered in `linecache`, by file name
 _FILES: dict[str, str] = {}
 
 
-def _filename(name: str, source: str) -> str:
-    """``"<lrkit NAME>"``, or ``"<lrkit NAME #2>"``, ... for another text of that name."""
-    n = 1
-    while True:
-        filename = f"<lrkit {name}>" if n == 1 else f"<lrkit {name} #{n}>"
-        if _FILES.setdefault(filename, source) == source:
-            return filename
-        n += 1
-
-
 @functools.lru_cache(maxsize=256)
 def _maker(source: str, name: str = "formula") -> Callable[..., Any]:
-    """The compiled ``_make`` of ``source``: schedules of one structure share it (the
-    text holds no constant: they are ``_make``'s arguments).
-
-    The text is registered in :mod:`linecache` under ``"<lrkit NAME>"`` (as
-    :mod:`dataclasses` and attrs do for the methods they write), so that tracebacks,
-    debuggers and :func:`inspect.getsource` show it.
-    """
-    filename = _filename(name, source)
+    """The compiled ``_make`` of ``source`` (shared by schedules of one structure: the
+    constants are its arguments), registered in :mod:`linecache` under
+    ``"<lrkit NAME>"`` (``"<lrkit NAME #2>"``, ... for another text of that name), as
+    :mod:`dataclasses` does for the methods it writes."""
+    filename, n = f"<lrkit {name}>", 1
+    while _FILES.setdefault(filename, source) != source:
+        n += 1
+        filename = f"<lrkit {name} #{n}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     # (the usual builtins: tracers such as torch.compile's expect them; the text uses none)
     namespace: dict[str, Any] = {"__builtins__": builtins, "__name__": __name__}
-    exec(compile(source, filename, "exec"), namespace)  # our text: see above
-    return namespace["_make"]
+    exec(compile(source, filename, "exec"), namespace)  # our text: see the module's
+    return namespace["_make"]  # type: ignore[no-any-return]
 
 
 def _names(compute: Callable[[Any, Any], Any]) -> dict[int, str]:
-    """Names for the constants of a schedule's formula: its attributes, by identity (a
-    number or a table of the config is passed on as the same object; 0, 1 and -1 are
-    left out, being everyone's)."""
-    schedule = getattr(compute, "__self__", None)
+    """Names for a formula's constants: its schedule's attributes, by identity (0, 1
+    and -1 are everyone's: left out)."""
     try:
-        attrs = vars(schedule)
+        attrs = vars(getattr(compute, "__self__", None))
     except TypeError:
         return {}
     return {
@@ -713,25 +530,6 @@ def _names(compute: Callable[[Any, Any], Any]) -> dict[int, str]:
         for attr, value in attrs.items()
         if type(value) in (float, tuple) or (type(value) is int and value not in (-1, 0, 1))
     }
-
-
-def _record(compute: Callable[[Any, Any], Any]) -> tuple[_Recorder, bool, list[str], str]:
-    """The recorder (its constants), whether the result is known to be finite, the
-    function's lines and the result's expression."""
-    rec = _Recorder(_names(compute))
-    try:
-        out = compute(_Recording(rec), _mark(_Sym("step", rec, plain=True), True, True))
-        # the caller takes a float: the conversion is part of the function
-        convert = "{0}" if _is_float(out) else f"{rec.constant(float)}({{0}})"
-        result = _Line("", convert, [rec.ref(out)])
-        finite = _finite(out)  # (float() of a finite number is finite, or raises)
-    except Untraceable:
-        raise
-    except Exception as exc:  # the formula failed on a symbol: it cannot be recorded
-        raise Untraceable(f"{type(exc).__name__}: {exc}") from None
-    if rec._count > MAX_LINES:
-        raise Untraceable(f"{rec._count} lines")
-    return (rec, finite, *_render(rec.lines, result))
 
 
 def straight_line(compute: Callable[[Any, Any], Any]) -> Callable[[Any], float]:
@@ -767,45 +565,56 @@ def straight_call(
     :func:`straight_line` gives it). Their text is shown under ``"<lrkit NAME>"``
     (e.g. ``"<lrkit ExponentialDecay>"``) in tracebacks and by :func:`inspect.getsource`.
     """
-    rec, finite, lines, result = _record(compute)
+    rec = Recorder(_names(compute))
+    try:
+        out = compute(rec, Value(rec, "step", NUMBER, True, True))
+        # the caller takes a float: the conversion is part of the function
+        convert = "{0}" if _kind(out) == FLOAT else f"{rec.constant(float)}({{0}})"
+        result = _Line("", convert, [rec.ref(out)])
+    except Untraceable:
+        raise
+    except Exception as exc:  # the formula failed on a symbol: it cannot be recorded
+        raise Untraceable(f"{type(exc).__name__}: {exc}") from None
+    if rec.values > MAX_LINES:
+        raise Untraceable(f"{rec.values} lines")
+    lines, value = _render(rec.block, result)
     name = name if name.isidentifier() else "formula"  # (it is written into the text)
     k = rec.constant
-    is_int, zero = f"{k(type)}(step) is {k(int)}", k(0)
+    is_int = f"{k(type)}(step) is {k(int)} and step >= {k(0)}"
     caught = [
         "            except _OverflowError:",
         "                raise _overflow(step) from None",
     ]
-    # a result known to be finite (a value of a table, ...) is returned as it is
-    check = (
-        [f"                return {result}", *caught]
-        if finite
+    check = (  # a result known finite (float() of a finite number is, or raises) as it is
+        [f"                return {value}", *caught]
+        if _finite(out)
         else [
-            f"                out = {result}",
+            f"                out = {value}",
             *caught,
             f"            if out - out == {k(0.0)}:  # inf - inf and nan - nan are nan",
             "                return out",
             "            raise _overflow(step)",
         ]
     )
-    names = ", ".join(rec.constant_names)  # (all named by now)
+    closure = ", ".join(n for n, _ in rec.constants.values())  # (all named by now)
     source = "\n".join(
         [
             f"# {name}: its formula for a Python-number step, recorded (lrkit.core.fastpath)",
-            f"def _make({names}, _other, _overflow, _OverflowError):",
+            f"def _make({closure}, _other, _overflow, _OverflowError):",
             "    def call(step):",
-            f"        if {is_int} and step >= {zero}:",
+            f"        if {is_int}:",
             "            try:",
             *(f"                {line}" for line in lines),
             *check,
             "        return _other(step)",
             "    def formula(step):",
             *(f"        {line}" for line in lines),
-            f"        return {result}",
+            f"        return {value}",
             "    return call, formula",
             "",
         ]
     )
-    fns: tuple[Callable[[Any], float], Callable[[Any], float]] = _maker(source, name)(
-        *rec.constants, other, overflow, OverflowError
-    )
+    constants = [c for _, c in rec.constants.values()]
+    fns: tuple[Callable[[Any], float], Callable[[Any], float]]
+    fns = _maker(source, name)(*constants, other, overflow, OverflowError)
     return fns
