@@ -4,24 +4,24 @@ A formula is written once, as ``_compute(xp, step)`` against :class:`~lrkit.core
 Run with :data:`~lrkit.core.scalar.SCALAR`, each operation costs an attribute read and a
 call: two to four times the formula written by hand. :func:`straight_call` runs it once
 more, with a :class:`Recorder` as ``xp`` and a symbolic step (a :class:`Value`), and
-writes down what it did as one Python function of the step, compiled once:
+compiles what it did into one Python function of the step:
 
-* everything that depends only on the config is computed while recording and left out;
+* what depends only on the config is computed while recording and left out;
 * ``xp.switch`` on the step becomes an ``if``/``elif``; ``minimum``, ``maximum``, ``clip``,
-  ``since`` and ``where`` become the conditional expressions SCALAR's functions are made of;
+  ``since`` and ``where`` the conditional expressions SCALAR's functions are made of;
 * a value used once is written into the expression that uses it, where that keeps every
   operation in its place in Python's order of evaluation (:func:`_render`);
 * CPython's own equivalences: ``float(v) op y`` is ``v op y`` for a Python number ``v``
   and a float ``y`` (the operator converts ``v`` as ``float()`` does); ``math.pow(a, b)``
-  is ``a ** b`` where ``**`` can mean nothing else; the finiteness check is left out
-  where the result is known finite (a value of a table, a clip between finite bounds).
+  is ``a ** b`` where ``**`` can mean nothing else; ``x * 1.0`` is ``x`` for a float;
+  no finiteness check where the result is known finite (a table's value, a clip).
 
 So the function performs SCALAR's operations in SCALAR's order: its results and errors
 are SCALAR's, bit for bit. Its text holds names, operators and the small integers of an
-``if``/``elif`` chain only: every constant is a closure variable (no value of a config
-becomes program text; schedules of one structure share one compiled text). The text is
-registered in :mod:`linecache` under ``"<lrkit ClassName>"``, named after the schedule's
-attributes and what computed each value, so tracebacks, debuggers and
+``if``/``elif`` chain only: every constant is a closure variable, so no value of a config
+becomes program text and schedules of one structure share one compiled text. It is
+registered in :mod:`linecache` as ``"<lrkit ClassName>"``, its names the schedule's
+attributes and what computed each value: tracebacks, debuggers and
 :func:`inspect.getsource` show it. What the recording cannot follow (a Python ``if`` on
 the step, ``float(step)``, ...) raises :class:`Untraceable`, and the schedule keeps the
 SCALAR path: recording is an optimization, never a second formula.
@@ -36,22 +36,24 @@ import keyword
 import linecache
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from lrkit.core.ops import Branch
 from lrkit.core.scalar import SCALAR
 
 # beyond these the formula keeps the SCALAR path: an `if`/`elif` chain is a linear
-# search, and Python's parser limits nesting (of blocks, and of parentheses)
+# search, and Python's parser limits the nesting of blocks and of parentheses
 MAX_BRANCHES = 16
 MAX_DEPTH = 40
 MAX_LINES = 5000
 MAX_NESTING = 24
 
-#: what a value is known to be: a Python float, or a Python int, bool or float (else None:
-#: a foreign schedule's value, perhaps a NumPy scalar)
+#: a value's kind: known to be a Python float, or a Python int, bool or float (None: not
+#: known, such as a foreign schedule's value, perhaps a NumPy scalar)
 FLOAT, NUMBER = "float", "number"
+#: what is known of a value: ``(kind, finite, never below 0)`` (NaN is allowed below 0)
+Known = tuple[str | None, bool, bool]
 
 
 class Untraceable(Exception):
@@ -63,12 +65,8 @@ class Value:
 
     __slots__ = ("converts", "finite", "kind", "name", "nonneg", "rec")
 
-    def __init__(
-        self, rec: Recorder, name: str, kind: str | None, finite: bool, nonneg: bool
-    ) -> None:
-        self.rec, self.name, self.kind = rec, name, kind
-        #: known finite (no check needed), known never below 0 (NaN allowed)
-        self.finite, self.nonneg = finite, nonneg
+    def __init__(self, rec: Recorder, name: str, known: Known = (None, False, False)) -> None:
+        self.rec, self.name, (self.kind, self.finite, self.nonneg) = rec, name, known
         #: for ``float(v)`` of a Python number ``v``: ``(v, the block it is computed in)``
         self.converts: tuple[Value, list[Any]] | None = None
 
@@ -79,7 +77,7 @@ class Value:
     __hash__ = None  # type: ignore[assignment]
 
     def __neg__(self) -> Value:
-        return self.rec.emit("-{0}", (self,), self.kind, hint="negated")
+        return self.rec.emit("-{0}", (self,), (self.kind, False, False), hint="negated")
 
 
 def _operator(op: str, reflected: bool) -> Callable[[Value, Any], Any]:
@@ -91,27 +89,24 @@ def _operator(op: str, reflected: bool) -> Callable[[Value, Any], Any]:
 _ARITHMETIC = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "//": "floordiv"}
 _ARITHMETIC |= {"%": "mod", "**": "pow"}
 _COMPARISONS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
-for _op, _name in _ARITHMETIC.items():
+for _op, _name in [*_ARITHMETIC.items(), *_COMPARISONS.items()]:
     setattr(Value, f"__{_name}__", _operator(_op, False))
-    setattr(Value, f"__r{_name}__", _operator(_op, True))
-for _op, _name in _COMPARISONS.items():
-    setattr(Value, f"__{_name}__", _operator(_op, False))
+    if _op in _ARITHMETIC:
+        setattr(Value, f"__r{_name}__", _operator(_op, True))
 
 # names of recorded values, after what computed them
 _VALUE_NAMES = {"+": "total", "-": "difference", "*": "product", "/": "ratio", "//": "quotient"}
-_VALUE_NAMES |= {"%": "remainder", "**": "power", "float": "real", "abs": "size"}
+_VALUE_NAMES |= {"%": "remainder", "**": "power", "float": "real"}
 _VALUE_NAMES |= {"bisect_right": "index", "bisect_left": "index"}
 # the function's own variables
 _RESERVED = frozenset(("step", "out", "call", "formula", "_other", "_overflow", "_OverflowError"))
+_CONSTANT_KINDS = {float: FLOAT, int: NUMBER, bool: NUMBER}
 
 
 def _kind(*xs: Any) -> str | None:
-    """What all of ``xs`` are known to be (see :data:`FLOAT`)."""
+    """The kind all of ``xs`` have."""
     kinds = {x.kind if isinstance(x, Value) else _CONSTANT_KINDS.get(type(x)) for x in xs}
     return None if None in kinds else NUMBER if NUMBER in kinds else FLOAT
-
-
-_CONSTANT_KINDS = {float: FLOAT, int: NUMBER, bool: NUMBER}
 
 
 def _number(x: Any) -> bool:
@@ -132,8 +127,12 @@ def _symbolic(*xs: Any) -> bool:
 
 
 class _Line:
-    """``target = template.format(*args)``: ``args`` are names; those at ``lazy`` places
-    are evaluated after the others, or not at all (a conditional expression's arms)."""
+    """``target = template.format(*args)``, ``args`` names; those at ``lazy`` places are
+    evaluated after the others, or not at all (a conditional expression's arms).
+
+    (An ``if``/``elif`` chain is recorded as a tuple: ``(index, heads, bodies)``, the
+    heads templates of the index's name.)
+    """
 
     __slots__ = ("args", "keep", "lazy", "optional", "target", "template")
 
@@ -143,23 +142,13 @@ class _Line:
         self.optional = False  # a float() whose every use converts as it would
 
 
-class _If:
-    """``if``/``elif``/``else``: heads (templates of the index's name) and bodies."""
-
-    __slots__ = ("bodies", "heads", "index")
-
-    def __init__(self, index: str, heads: list[str], bodies: list[list[Any]]) -> None:
-        self.index, self.heads, self.bodies = index, heads, bodies
-
-
 class Recorder:
     """The namespace a formula is recorded with: each operation of
-    :class:`~lrkit.core.ops.Ops` written down where it depends on the step (a
-    :class:`Value`), else SCALAR's own, done now.
+    :class:`~lrkit.core.ops.Ops` is written down where it depends on the step (a
+    :class:`Value`), else done now by SCALAR.
 
     >>> rec = Recorder()
-    >>> step = Value(rec, "step", NUMBER, True, True)
-    >>> y = rec.minimum(rec.astype(step, float) / 4, 2.5)
+    >>> x = rec.minimum(rec.astype(Value(rec, "step", (NUMBER, True, True)), float) / 4, 2.5)
     >>> [(line.target, line.template.format(*line.args)) for line in rec.block]
     [('real', 'float(step)'), ('ratio', 'step / c'), ('least', 'ratio if ratio < c_2 else c_2')]
     """
@@ -170,12 +159,12 @@ class Recorder:
     float_dtype = float
 
     def __init__(self, names: dict[int, str] | None = None) -> None:
-        self.block: list[_Line | _If] = []  # the statements of the block being recorded
+        self.block: list[Any] = []  # the statements of the block being recorded
         self.constants: dict[int, tuple[str, Any]] = {}  # id -> (closure name, value)
         self.names = names or {}  # names for constants, by identity
         self.taken = set(_RESERVED)
         self.values = self.depth = 0
-        self.floats: dict[int, float] = {}
+        self.floats: dict[int, float] = {}  # int constants as floats, one object each
 
     def __getattr__(self, name: str) -> Any:  # an operation not written down below
         raise Untraceable(f"the operation xp.{name}")
@@ -211,34 +200,20 @@ class Recorder:
         return x.name
 
     def emit(
-        self,
-        template: str,
-        args: Sequence[Any],
-        kind: str | None,
-        finite: bool = False,
-        nonneg: bool = False,
-        lazy: tuple[int, ...] = (),
-        hint: str = "v",
+        self, template: str, args: Sequence[Any], known: Known, lazy: Any = (), hint: str = "v"
     ) -> Value:
         """A new variable: ``template`` with the names of ``args`` in its places."""
         self.values += 1
         name = self.unique(hint)
         self.block.append(_Line(name, template, [self.ref(a) for a in args], lazy))
-        return Value(self, name, kind, finite, nonneg)
+        return Value(self, name, known)
 
-    def call(
-        self,
-        fn: Any,
-        *args: Any,
-        kind: str | None = None,
-        finite: bool = False,
-        nonneg: bool = False,
-    ) -> Value:
+    def call(self, fn: Any, *args: Any, known: Known = (None, False, False)) -> Value:
         name = self.constant(fn)
         base = name.rsplit("_", 1)[0] if name[-1].isdigit() else name
         places = ", ".join(f"{{{i}}}" for i in range(len(args)))
         hint = _VALUE_NAMES.get(base, f"{base}_value")
-        return self.emit(f"{name}({places})", args, kind, finite, nonneg, hint=hint)
+        return self.emit(f"{name}({places})", args, known, hint=hint)
 
     def unconverted(self, x: Any, other: Any) -> tuple[Any, Any]:
         """``(x, other)``, with ``x = float(v)`` replaced by ``v`` where ``x op other``
@@ -252,27 +227,24 @@ class Recorder:
 
     def binary(self, op: str, a: Any, b: Any) -> Any:
         kind = _kind(a, b)
-        if kind == FLOAT:  # x * 1.0, 1.0 * x and x / 1.0 are x (IEEE 754: exact)
-            if op in ("*", "/") and type(b) is float and b == 1.0:
-                return a
-            if op == "*" and type(a) is float and a == 1.0:
-                return b
+        if kind == FLOAT and op in ("*", "/") and type(b) is float and b == 1.0:
+            return a  # x * 1.0, 1.0 * x and x / 1.0 are x (IEEE 754: exact)
+        if kind == FLOAT and op == "*" and type(a) is float and a == 1.0:
+            return b
         if kind is None or op == "**":  # (a negative number ** a fraction: complex)
             kind = None
         elif op == "/" or (op not in _COMPARISONS and FLOAT in (_kind(a), _kind(b))):
             kind = FLOAT
         else:  # an int, or a comparison's bool
             kind = NUMBER
-        if op in ("+", "-", "*", "/", "**"):  # converting an int operand as float() does
+        if op in ("+", "-", "*", "/", "**"):  # operators that convert an int as float() does
             a, b = self.unconverted(a, b)
             b, a = self.unconverted(b, a)
-        # (a sum, product or quotient of numbers >= 0; Python's `a % b` has the sign of b)
-        nonneg = op in _COMPARISONS or (
-            (op in ("+", "*", "/", "//", "%") and _nonneg(a, b))
-            or (op == "%" and kind is not None and _nonneg(b))
-        )
-        hint = _VALUE_NAMES.get(op, "test")
-        return self.emit(f"{{0}} {op} {{1}}", (a, b), kind, op in _COMPARISONS, nonneg, hint=hint)
+        # (a bool; a sum, product or quotient of numbers >= 0; `a % b` has the sign of b)
+        nonneg = op in _COMPARISONS or (op in ("+", "*", "/", "//", "%") and _nonneg(a, b))
+        nonneg = nonneg or (op == "%" and kind is not None and _nonneg(b))
+        known = (kind, op in _COMPARISONS, nonneg)
+        return self.emit(f"{{0}} {op} {{1}}", (a, b), known, hint=_VALUE_NAMES.get(op, "test"))
 
     # -- the operations of Ops ------------------------------------------------------------
     def floor_divide(self, x1: Any, x2: Any) -> Any:
@@ -287,45 +259,37 @@ class Recorder:
     def since(self, step: Any, start: Any) -> Any:
         if not _symbolic(step, start):
             return SCALAR.since(step, start)
-        template = "{0} - {1} if {0} > {1} else 0"
-        kind = _kind(step, start) and NUMBER
-        return self.emit(template, (step, start), kind, _finite(step, start), True, hint="since")
+        known = (_kind(step, start) and NUMBER, _finite(step, start), True)
+        return self.emit("{0} - {1} if {0} > {1} else 0", (step, start), known, hint="since")
 
     def astype(self, x: Any, dtype: Any) -> Any:
         if dtype is not float:
             raise Untraceable(f"a conversion to {dtype!r}")
-        if not isinstance(x, Value):
-            return x if type(x) is float else float(x)
-        if x.kind == FLOAT:
-            return x
-        out = self.call(float, x, kind=FLOAT, finite=x.finite, nonneg=x.nonneg)
+        if not isinstance(x, Value) or x.kind == FLOAT:
+            return x if _kind(x) == FLOAT else float(x)
+        out = self.call(float, x, known=(FLOAT, x.finite, x.nonneg))
         if x.kind:  # (a foreign value, perhaps a NumPy scalar, keeps its float())
-            out.converts = (x, self.block)
-            line = self.block[-1]
-            assert isinstance(line, _Line)
-            line.optional = True
+            out.converts, self.block[-1].optional = (x, self.block), True
         return out
 
     def where(self, condition: Any, x1: Any, x2: Any) -> Any:
         if not isinstance(condition, Value):
             return x1 if condition else x2
         # (the arms are evaluated after the condition, one of them: never moved into it)
-        args = (x1, condition, x2)
-        marks = _finite(x1, x2), _nonneg(x1, x2)
-        return self.emit("{0} if {1} else {2}", args, _kind(x1, x2), *marks, (0, 2), "chosen")
+        known = (_kind(x1, x2), _finite(x1, x2), _nonneg(x1, x2))
+        return self.emit("{0} if {1} else {2}", (x1, condition, x2), known, (0, 2), "chosen")
 
     def minimum(self, x1: Any, x2: Any) -> Any:
         if not _symbolic(x1, x2):
             return SCALAR.minimum(x1, x2)
-        template, marks = "{0} if {0} < {1} else {1}", (_finite(x1, x2), _nonneg(x1, x2))
-        return self.emit(template, (x1, x2), _kind(x1, x2), *marks, hint="least")
+        known = (_kind(x1, x2), _finite(x1, x2), _nonneg(x1, x2))
+        return self.emit("{0} if {0} < {1} else {1}", (x1, x2), known, hint="least")
 
     def maximum(self, x1: Any, x2: Any) -> Any:
         if not _symbolic(x1, x2):
             return SCALAR.maximum(x1, x2)
-        template = "{0} if {0} > {1} else {1}"
-        marks = _finite(x1, x2), _nonneg(x1) or _nonneg(x2)
-        return self.emit(template, (x1, x2), _kind(x1, x2), *marks, hint="greatest")
+        known = (_kind(x1, x2), _finite(x1, x2), _nonneg(x1) or _nonneg(x2))
+        return self.emit("{0} if {0} > {1} else {1}", (x1, x2), known, hint="greatest")
 
     def clip(self, x: Any, low: Any, high: Any) -> Any:
         out = self.minimum(self.maximum(x, low), high)  # SCALAR's clip, in two steps
@@ -334,8 +298,8 @@ class Recorder:
         return out
 
     def pow(self, x1: Any, x2: Any) -> Any:
-        # `**` is math.pow (C's pow, the same OverflowError) where it cannot give a
-        # complex number or ZeroDivisionError: a positive finite base, or a base never
+        # `**` is math.pow (C's pow, the same OverflowError) where it can give neither a
+        # complex number nor a ZeroDivisionError: a positive finite base, or a base never
         # below 0 with a power >= 0 (and not an int ** an int, which is exact)
         if type(x1) is float and 0.0 < x1 < math.inf and isinstance(x2, Value) and x2.kind:
             args = self.unconverted(x2, x1)[::-1]
@@ -350,32 +314,14 @@ class Recorder:
             args = self.unconverted(x1, x2)
         else:
             return self._math(SCALAR.pow, x1, x2)
-        return self.emit("{0} ** {1}", args, FLOAT, nonneg=True, hint="power")
+        return self.emit("{0} ** {1}", args, (FLOAT, False, True), hint="power")
 
     def pow_ratio(self, base: float, k: Any, scale: int | float = 1, times: float = 1.0) -> Any:
         power = self.pow(base, k if scale == 1 else self.astype(k, float) / scale)  # as SCALAR
         return power if times == 1.0 else times * power
 
     def _math(self, fn: Callable[..., float], *xs: Any) -> Any:
-        return self.call(fn, *xs, kind=FLOAT) if _symbolic(*xs) else fn(*xs)
-
-    def exp(self, x: Any) -> Any:
-        return self._math(SCALAR.exp, x)
-
-    def log(self, x: Any) -> Any:
-        return self._math(SCALAR.log, x)
-
-    def sqrt(self, x: Any) -> Any:
-        return self._math(SCALAR.sqrt, x)
-
-    def sin(self, x: Any) -> Any:
-        return self._math(SCALAR.sin, x)
-
-    def cos(self, x: Any) -> Any:
-        return self._math(SCALAR.cos, x)
-
-    def tanh(self, x: Any) -> Any:
-        return self._math(SCALAR.tanh, x)
+        return self.call(fn, *xs, known=(FLOAT, False, False)) if _symbolic(*xs) else fn(*xs)
 
     def table(self, values: Sequence[Any], like: Any = None, rounding: int = 0) -> Any:
         return values  # (Python numbers compare exactly)
@@ -384,13 +330,13 @@ class Recorder:
         if not isinstance(x2, Value):
             return SCALAR.searchsorted(x1, x2, side=side)
         search = bisect.bisect_right if side == "right" else bisect.bisect_left
-        return self.call(search, x1, x2, kind=NUMBER, finite=True, nonneg=True)
+        return self.call(search, x1, x2, known=(NUMBER, True, True))
 
     def take(self, x: Sequence[Any], indices: Any) -> Any:
         if not isinstance(indices, Value):
             return x[indices]
-        template, marks = f"{self.constant(x)}[{{0}}]", (_finite(*x), _nonneg(*x))
-        return self.emit(template, (indices,), _kind(*x), *marks, hint="entry")
+        known = (_kind(*x), _finite(*x), _nonneg(*x))
+        return self.emit(f"{self.constant(x)}[{{0}}]", (indices,), known, hint="entry")
 
     def switch(self, index: Any, branches: Sequence[Branch], *operands: Any) -> Any:
         """``branches[index](*operands)``: an ``if``/``elif`` chain, each branch recorded."""
@@ -398,26 +344,23 @@ class Recorder:
             return branches[0 if isinstance(index, Value) else index](*operands)
         if len(branches) > MAX_BRANCHES or self.depth >= MAX_DEPTH:
             raise Untraceable(f"{len(branches)} branches at depth {self.depth}")
-        self.depth += 1
         head, outer, values, bodies = self.ref(index), self.block, [], []
-        self.values += 1
-        out = self.unique("value")
+        self.values, self.depth, out = self.values + 1, self.depth + 1, self.unique("value")
         for branch in branches:
             self.block = []
             values.append(branch(*operands))
-            if not (isinstance(values[-1], Value) or _finite(values[-1])):
+            if not (isinstance(values[-1], Value) or _number(values[-1])):
                 raise Untraceable(f"a branch gave {values[-1]!r}")
-            line = _Line(out, "{0}", [self.ref(values[-1])])
-            line.keep = True
-            bodies.append([*self.block, line])
+            bodies.append([*self.block, _Line(out, "{0}", [self.ref(values[-1])])])
+            bodies[-1][-1].keep = True
         self.block, self.depth = outer, self.depth - 1
         if len(bodies) == 2:  # a boolean (or 0/1) index: the condition itself
             heads, bodies = ["if {0}:", "else:"], bodies[::-1]
         else:
             heads = ["if {0} == 0:", *(f"elif {{0}} == {i}:" for i in range(1, len(bodies) - 1))]
             heads.append("else:")
-        self.block.append(_If(head, heads, bodies))
-        return Value(self, out, _kind(*values), _finite(*values), _nonneg(*values))
+        self.block.append((head, heads, bodies))
+        return Value(self, out, (_kind(*values), _finite(*values), _nonneg(*values)))
 
     def opaque(self, formula: Callable[[Any, Any], Any], step: Any) -> Any:
         """A foreign formula: called as it is, with SCALAR, at every call."""
@@ -426,15 +369,23 @@ class Recorder:
         return self.call(formula, SCALAR, step)
 
 
-def _statements(block: list[_Line | _If]) -> Any:
+def _elementwise(name: str) -> Callable[[Recorder, Any], Any]:
+    fn = getattr(SCALAR, name)
+    return lambda self, x: self._math(fn, x)
+
+
+for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh"):  # math's, called in the text
+    setattr(Recorder, _name, _elementwise(_name))
+
+
+def _statements(block: list[Any]) -> Iterator[Any]:
     for item in block:
         yield item
-        if isinstance(item, _If):
-            for body in item.bodies:
-                yield from _statements(body)
+        for body in item[2] if isinstance(item, tuple) else ():
+            yield from _statements(body)
 
 
-def _render(lines: list[_Line | _If], result: _Line) -> tuple[list[str], str]:
+def _render(lines: list[Any], result: _Line) -> tuple[list[str], str]:
     """The text of the recorded statements and of the result's expression.
 
     A variable assigned once and read once, in the same block, is written into the
@@ -443,20 +394,19 @@ def _render(lines: list[_Line | _If], result: _Line) -> tuple[list[str], str]:
     Python evaluates an expression left to right, conditional arms after the condition:
     the same operations, in the same order, with a store and a load fewer for each.
     """
-    statements = list(_statements(lines))
     uses: Counter[str] = Counter()
-    for item in [*statements, result]:
-        if isinstance(item, _If):
-            uses[item.index] += sum("{0}" in head for head in item.heads)
+    for item in [*_statements(lines), result]:
+        if isinstance(item, tuple):
+            uses[item[0]] += sum("{0}" in head for head in item[1])
         else:
             for i, name in enumerate(item.args):
                 uses[name] += item.template.count(f"{{{i}}}")
-    for item in statements:
+    for item in _statements(lines):
         if isinstance(item, _Line) and item.optional and not uses[item.target]:
             uses.subtract(item.args)  # an unused float(): left out
     out: list[str] = []
 
-    def block(items: list[_Line | _If], indent: str, last: _Line | None = None) -> str:
+    def block(items: list[Any], indent: str, last: _Line | None = None) -> str:
         pending: list[tuple[str, str, int]] = []  # values used once: (name, text, nesting)
 
         def flush() -> None:
@@ -477,11 +427,12 @@ def _render(lines: list[_Line | _If], result: _Line) -> tuple[list[str], str]:
             return template.format(*texts), nesting
 
         for item in items:
-            if isinstance(item, _If):
-                head = expression(item.heads[0], [item.index])[0]
+            if isinstance(item, tuple):  # if/elif/else
+                index, heads, bodies = item
+                heads = [expression(heads[0], [index])[0], *(h.format(index) for h in heads[1:])]
                 flush()
-                for i, body in enumerate(item.bodies):
-                    out.append(indent + (head if i == 0 else item.heads[i].format(item.index)))
+                for head, body in zip(heads, bodies, strict=True):
+                    out.append(indent + head)
                     block(body, indent + "    ")
             elif not (item.optional and not uses[item.target]):
                 text, nesting = expression(item.template, item.args, item.lazy)
@@ -497,8 +448,26 @@ def _render(lines: list[_Line | _If], result: _Line) -> tuple[list[str], str]:
     return out, block(lines, "", result)
 
 
-# the texts registered in `linecache`, by file name
-_FILES: dict[str, str] = {}
+_SOURCE = """\
+# {name}: its formula for a Python-number step, recorded (lrkit.core.fastpath)
+def _make({closure}, _other, _overflow, _OverflowError):
+    def call(step):
+        if {type}(step) is {int} and step >= {zero}:
+            try:
+{call_body}
+            except _OverflowError:
+                raise _overflow(step) from None
+{check}        return _other(step)
+    def formula(step):
+{formula_body}
+    return call, formula
+"""
+_CHECK = """\
+            if out - out == {zero}:  # inf - inf and nan - nan are nan
+                return out
+            raise _overflow(step)
+"""
+_FILES: dict[str, str] = {}  # the texts registered in `linecache`, by file name
 
 
 @functools.lru_cache(maxsize=256)
@@ -520,11 +489,8 @@ def _maker(source: str, name: str = "formula") -> Callable[..., Any]:
 
 def _names(compute: Callable[[Any, Any], Any]) -> dict[int, str]:
     """Names for a formula's constants: its schedule's attributes, by identity (0, 1
-    and -1 are everyone's: left out)."""
-    try:
-        attrs = vars(getattr(compute, "__self__", None))
-    except TypeError:
-        return {}
+    and -1, everyone's, left out)."""
+    attrs = getattr(getattr(compute, "__self__", None), "__dict__", {})
     return {
         id(value): attr
         for attr, value in attrs.items()
@@ -567,7 +533,7 @@ def straight_call(
     """
     rec = Recorder(_names(compute))
     try:
-        out = compute(rec, Value(rec, "step", NUMBER, True, True))
+        out = compute(rec, Value(rec, "step", (NUMBER, True, True)))
         # the caller takes a float: the conversion is part of the function
         convert = "{0}" if _kind(out) == FLOAT else f"{rec.constant(float)}({{0}})"
         result = _Line("", convert, [rec.ref(out)])
@@ -578,43 +544,24 @@ def straight_call(
     if rec.values > MAX_LINES:
         raise Untraceable(f"{rec.values} lines")
     lines, value = _render(rec.block, result)
-    name = name if name.isidentifier() else "formula"  # (it is written into the text)
     k = rec.constant
-    is_int = f"{k(type)}(step) is {k(int)} and step >= {k(0)}"
-    caught = [
-        "            except _OverflowError:",
-        "                raise _overflow(step) from None",
-    ]
-    check = (  # a result known finite (float() of a finite number is, or raises) as it is
-        [f"                return {value}", *caught]
-        if _finite(out)
-        else [
-            f"                out = {value}",
-            *caught,
-            f"            if out - out == {k(0.0)}:  # inf - inf and nan - nan are nan",
-            "                return out",
-            "            raise _overflow(step)",
-        ]
+    names = {"type": k(type), "int": k(int), "zero": k(0)}
+    # a result known finite (float() of a finite number is, or raises) is returned as it is
+    finite = _finite(out)
+    check = "" if finite else _CHECK.format(zero=k(0.0))
+    source = _SOURCE.format(
+        name=name if name.isidentifier() else "formula",  # (it is written into the text)
+        closure=", ".join(n for n, _ in rec.constants.values()),  # (all named by now)
+        call_body=_indented([*lines, f"return {value}" if finite else f"out = {value}"], 16),
+        check=check,
+        formula_body=_indented([*lines, f"return {value}"], 8),
+        **names,
     )
-    closure = ", ".join(n for n, _ in rec.constants.values())  # (all named by now)
-    source = "\n".join(
-        [
-            f"# {name}: its formula for a Python-number step, recorded (lrkit.core.fastpath)",
-            f"def _make({closure}, _other, _overflow, _OverflowError):",
-            "    def call(step):",
-            f"        if {is_int}:",
-            "            try:",
-            *(f"                {line}" for line in lines),
-            *check,
-            "        return _other(step)",
-            "    def formula(step):",
-            *(f"        {line}" for line in lines),
-            f"        return {value}",
-            "    return call, formula",
-            "",
-        ]
-    )
-    constants = [c for _, c in rec.constants.values()]
+    constants = (c for _, c in rec.constants.values())
     fns: tuple[Callable[[Any], float], Callable[[Any], float]]
     fns = _maker(source, name)(*constants, other, overflow, OverflowError)
     return fns
+
+
+def _indented(lines: list[str], indent: int) -> str:
+    return "\n".join(" " * indent + line for line in lines)
