@@ -36,7 +36,7 @@ import keyword
 import linecache
 import math
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from lrkit.core.ops import Branch
@@ -126,31 +126,18 @@ def _symbolic(*xs: Any) -> bool:
     return any(isinstance(x, Value) for x in xs)
 
 
-class _Line:
-    """``target = template.format(*args)``, ``args`` names; those at ``lazy`` places are
-    evaluated after the others, or not at all (a conditional expression's arms).
-
-    (An ``if``/``elif`` chain is recorded as a tuple: ``(index, heads, bodies)``, the
-    heads templates of the index's name.)
-    """
-
-    __slots__ = ("args", "keep", "lazy", "optional", "target", "template")
-
-    def __init__(self, target: str, template: str, args: Sequence[str], lazy: Any = ()) -> None:
-        self.target, self.template, self.args, self.lazy = target, template, tuple(args), lazy
-        self.keep = False  # a branch's result: assigned in every arm
-        self.optional = False  # a float() whose every use converts as it would
-
-
 class Recorder:
     """The namespace a formula is recorded with: each operation of
     :class:`~lrkit.core.ops.Ops` is written down where it depends on the step (a
     :class:`Value`), else done now by SCALAR.
 
-    >>> rec = Recorder()
-    >>> x = rec.minimum(rec.astype(Value(rec, "step", (NUMBER, True, True)), float) / 4, 2.5)
-    >>> [(line.target, line.template.format(*line.args)) for line in rec.block]
-    [('real', 'float(step)'), ('ratio', 'step / c'), ('least', 'ratio if ratio < c_2 else c_2')]
+    A formula is recorded twice: the first time counts how often each value is read
+    (``reads``), the second (given those counts as ``uses``) writes the text, a value
+    read once written into the expression that reads it (:meth:`inline`).
+
+    >>> rec, out, text = _record(lambda xp, t: xp.minimum(xp.astype(t, float) / 4, 2.5))
+    >>> rec.lines, text, dict(rec.conversions)
+    (['ratio = step / c'], '(ratio if ratio < c_2 else c_2)', {'real': 'step'})
     """
 
     is_array = False
@@ -158,8 +145,14 @@ class Recorder:
     int_max: int | None = None
     float_dtype = float
 
-    def __init__(self, names: dict[int, str] | None = None) -> None:
-        self.block: list[Any] = []  # the statements of the block being recorded
+    def __init__(
+        self, names: Any = None, uses: Counter[str] | None = None, unused: Any = frozenset()
+    ) -> None:
+        self.uses, self.unused = uses, unused  # from the first time: None while counting
+        self.reads: Counter[str] = Counter()
+        self.conversions: dict[str, str] = {}  # float(v) that may be left out -> v
+        self.lines: list[str] = []  # the text of the block being recorded
+        self.pending: list[tuple[str, str, int]] = []  # its values read once: (name, text, nesting)
         self.constants: dict[int, tuple[str, Any]] = {}  # id -> (closure name, value)
         self.names = names or {}  # names for constants, by identity
         self.taken = set(_RESERVED)
@@ -202,11 +195,58 @@ class Recorder:
     def emit(
         self, template: str, args: Sequence[Any], known: Known, lazy: Any = (), hint: str = "v"
     ) -> Value:
-        """A new variable: ``template`` with the names of ``args`` in its places."""
+        """A new variable: ``template`` with the names of ``args`` in its places; those
+        at ``lazy`` places are evaluated last, or not at all (a conditional's arms)."""
         self.values += 1
         name = self.unique(hint)
-        self.block.append(_Line(name, template, [self.ref(a) for a in args], lazy))
+        self.write(name, template, [self.ref(a) for a in args], lazy)
         return Value(self, name, known)
+
+    def write(
+        self, target: str, template: str, refs: list[str], lazy: Any = (), keep: bool = False
+    ) -> None:
+        """``target = template.format(*refs)``, or ``target`` kept pending, to be written
+        into the expression that reads it (``keep``: a branch's result, always written)."""
+        for i, ref in enumerate(refs):
+            self.reads[ref] += template.count(f"{{{i}}}")
+        if self.uses is None or target in self.unused:
+            return  # (counting; or a float() no one reads, left out)
+        text, nesting = self.inline(template, refs, lazy)
+        if keep or self.uses[target] != 1:
+            self.flush()
+            self.lines.append(f"{target} = {text}")
+        else:
+            self.pending.append((target, text, nesting))
+
+    def inline(self, template: str, refs: Sequence[str], lazy: Any = ()) -> tuple[str, int]:
+        """``template`` with ``refs`` in its places, and the pending values among them
+        written in where that keeps the order of the operations: a value computed just
+        before the operands evaluated after it (Python evaluates left to right, a
+        conditional's arms after its condition). The same operations in the same order,
+        a store and a load fewer (parentheses are no bytecode). Returns the text and its
+        nesting of parentheses."""
+        texts, nesting = list(refs), 0
+        places = dict.fromkeys(int(p.split("}")[0]) for p in template.split("{")[1:])
+        for i in reversed([i for i in places if i not in lazy]):  # last evaluated first
+            if not any(name == refs[i] for name, _, _ in self.pending):
+                continue  # a constant, the step or an assigned variable: a load
+            name, text, depth = self.pending[-1]
+            if name != refs[i] or depth >= MAX_NESTING:
+                break
+            self.pending.pop()
+            texts[i], nesting = f"({text})", max(nesting, depth + 1)
+        return template.format(*texts), nesting
+
+    def flush(self) -> None:
+        self.lines.extend(f"{name} = {text}" for name, text, _ in self.pending)
+        self.pending.clear()
+
+    def result(self, template: str, out: Any) -> str:
+        """The text of the function's result, ``template`` of ``out``."""
+        self.reads[ref := self.ref(out)] += 1
+        text = self.inline(template, [ref])[0] if self.uses is not None else ""
+        self.flush()
+        return text
 
     def call(self, fn: Any, *args: Any, known: Known = (None, False, False)) -> Value:
         name = self.constant(fn)
@@ -218,7 +258,7 @@ class Recorder:
     def unconverted(self, x: Any, other: Any) -> tuple[Any, Any]:
         """``(x, other)``, with ``x = float(v)`` replaced by ``v`` where ``x op other``
         is ``v op other``: ``other`` a float, ``v`` a Python number converted in this block."""
-        if isinstance(x, Value) and x.converts and x.converts[1] is self.block:
+        if isinstance(x, Value) and x.converts and x.converts[1] is self.lines:
             if type(other) is int and abs(other) <= 2**53:  # (as the operator converts it)
                 other = self.floats.setdefault(other, float(other))
             if _kind(other) == FLOAT:
@@ -269,7 +309,9 @@ class Recorder:
             return x if _kind(x) == FLOAT else float(x)
         out = self.call(float, x, known=(FLOAT, x.finite, x.nonneg))
         if x.kind:  # (a foreign value, perhaps a NumPy scalar, keeps its float())
-            out.converts, self.block[-1].optional = (x, self.block), True
+            # an operator converts a Python number as float() does: this float() is
+            # left out where every use is such an operator in this block (`unconverted`)
+            out.converts, self.conversions[out.name] = (x, self.lines), x.name
         return out
 
     def where(self, condition: Any, x1: Any, x2: Any) -> Any:
@@ -344,22 +386,27 @@ class Recorder:
             return branches[0 if isinstance(index, Value) else index](*operands)
         if len(branches) > MAX_BRANCHES or self.depth >= MAX_DEPTH:
             raise Untraceable(f"{len(branches)} branches at depth {self.depth}")
-        head, outer, values, bodies = self.ref(index), self.block, [], []
+        head, outer, values, bodies = self.ref(index), (self.lines, self.pending), [], []
         self.values, self.depth, out = self.values + 1, self.depth + 1, self.unique("value")
         for branch in branches:
-            self.block = []
+            self.lines, self.pending = [], []
             values.append(branch(*operands))
             if not (isinstance(values[-1], Value) or _number(values[-1])):
                 raise Untraceable(f"a branch gave {values[-1]!r}")
-            bodies.append([*self.block, _Line(out, "{0}", [self.ref(values[-1])])])
-            bodies[-1][-1].keep = True
-        self.block, self.depth = outer, self.depth - 1
+            self.write(out, "{0}", [self.ref(values[-1])], keep=True)
+            bodies.append(self.lines)
+        (self.lines, self.pending), self.depth = outer, self.depth - 1
         if len(bodies) == 2:  # a boolean (or 0/1) index: the condition itself
             heads, bodies = ["if {0}:", "else:"], bodies[::-1]
         else:
             heads = ["if {0} == 0:", *(f"elif {{0}} == {i}:" for i in range(1, len(bodies) - 1))]
             heads.append("else:")
-        self.block.append((head, heads, bodies))
+        self.reads[head] += sum("{0}" in h for h in heads)
+        if self.uses is not None:
+            heads = [self.inline(heads[0], [head])[0], *(h.format(head) for h in heads[1:])]
+            self.flush()
+            for text, body in zip(heads, bodies, strict=True):
+                self.lines += [text, *(f"    {line}" for line in body)]
         return Value(self, out, (_kind(*values), _finite(*values), _nonneg(*values)))
 
     def opaque(self, formula: Callable[[Any, Any], Any], step: Any) -> Any:
@@ -376,76 +423,6 @@ def _elementwise(name: str) -> Callable[[Recorder, Any], Any]:
 
 for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh"):  # math's, called in the text
     setattr(Recorder, _name, _elementwise(_name))
-
-
-def _statements(block: list[Any]) -> Iterator[Any]:
-    for item in block:
-        yield item
-        for body in item[2] if isinstance(item, tuple) else ():
-            yield from _statements(body)
-
-
-def _render(lines: list[Any], result: _Line) -> tuple[list[str], str]:
-    """The text of the recorded statements and of the result's expression.
-
-    A variable assigned once and read once, in the same block, is written into the
-    expression that reads it (in parentheses: no bytecode) where that keeps the order
-    of the operations: it was computed just before the operands evaluated after it.
-    Python evaluates an expression left to right, conditional arms after the condition:
-    the same operations, in the same order, with a store and a load fewer for each.
-    """
-    uses: Counter[str] = Counter()
-    for item in [*_statements(lines), result]:
-        if isinstance(item, tuple):
-            uses[item[0]] += sum("{0}" in head for head in item[1])
-        else:
-            for i, name in enumerate(item.args):
-                uses[name] += item.template.count(f"{{{i}}}")
-    for item in _statements(lines):
-        if isinstance(item, _Line) and item.optional and not uses[item.target]:
-            uses.subtract(item.args)  # an unused float(): left out
-    out: list[str] = []
-
-    def block(items: list[Any], indent: str, last: _Line | None = None) -> str:
-        pending: list[tuple[str, str, int]] = []  # values used once: (name, text, nesting)
-
-        def flush() -> None:
-            out.extend(f"{indent}{name} = {text}" for name, text, _ in pending)
-            pending.clear()
-
-        def expression(template: str, args: Sequence[str], lazy: Any = ()) -> tuple[str, int]:
-            texts, nesting = list(args), 0
-            places = dict.fromkeys(int(p.split("}")[0]) for p in template.split("{")[1:])
-            for i in reversed([i for i in places if i not in lazy]):  # last evaluated first
-                if not any(name == args[i] for name, _, _ in pending):
-                    continue  # a constant, the step or an assigned variable: a load
-                name, text, depth = pending[-1]
-                if name != args[i] or depth >= MAX_NESTING:
-                    break
-                pending.pop()
-                texts[i], nesting = f"({text})", max(nesting, depth + 1)
-            return template.format(*texts), nesting
-
-        for item in items:
-            if isinstance(item, tuple):  # if/elif/else
-                index, heads, bodies = item
-                heads = [expression(heads[0], [index])[0], *(h.format(index) for h in heads[1:])]
-                flush()
-                for head, body in zip(heads, bodies, strict=True):
-                    out.append(indent + head)
-                    block(body, indent + "    ")
-            elif not (item.optional and not uses[item.target]):
-                text, nesting = expression(item.template, item.args, item.lazy)
-                if item.keep or uses[item.target] != 1:
-                    flush()
-                    out.append(f"{indent}{item.target} = {text}")
-                else:
-                    pending.append((item.target, text, nesting))
-        final = expression(last.template, last.args)[0] if last else ""
-        flush()
-        return final
-
-    return out, block(lines, "", result)
 
 
 _SOURCE = """\
@@ -498,6 +475,30 @@ def _names(compute: Callable[[Any, Any], Any]) -> dict[int, str]:
     }
 
 
+def _record(compute: Callable[[Any, Any], Any]) -> tuple[Recorder, Any, str]:
+    """The formula recorded (twice, see :class:`Recorder`): the recorder, the result
+    and the result's text."""
+    names, uses, unused = _names(compute), None, frozenset()
+    for _ in range(2):
+        rec = Recorder(names, uses, unused)
+        try:
+            out = compute(rec, Value(rec, "step", (NUMBER, True, True)))
+            # the caller takes a float: the conversion is part of the function
+            text = rec.result(
+                "{0}" if _kind(out) == FLOAT else f"{rec.constant(float)}({{0}})", out
+            )
+        except Untraceable:
+            raise
+        except Exception as exc:  # the formula failed on a symbol: it cannot be recorded
+            raise Untraceable(f"{type(exc).__name__}: {exc}") from None
+        if rec.values > MAX_LINES:
+            raise Untraceable(f"{rec.values} lines")
+        unused = frozenset(name for name in rec.conversions if not rec.reads[name])
+        uses = rec.reads
+        uses.subtract(rec.conversions[name] for name in unused)
+    return rec, out, text
+
+
 def straight_line(compute: Callable[[Any, Any], Any]) -> Callable[[Any], float]:
     """``float(compute(SCALAR, step))`` as one straight-line function of ``step``.
 
@@ -531,20 +532,8 @@ def straight_call(
     :func:`straight_line` gives it). Their text is shown under ``"<lrkit NAME>"``
     (e.g. ``"<lrkit ExponentialDecay>"``) in tracebacks and by :func:`inspect.getsource`.
     """
-    rec = Recorder(_names(compute))
-    try:
-        out = compute(rec, Value(rec, "step", (NUMBER, True, True)))
-        # the caller takes a float: the conversion is part of the function
-        convert = "{0}" if _kind(out) == FLOAT else f"{rec.constant(float)}({{0}})"
-        result = _Line("", convert, [rec.ref(out)])
-    except Untraceable:
-        raise
-    except Exception as exc:  # the formula failed on a symbol: it cannot be recorded
-        raise Untraceable(f"{type(exc).__name__}: {exc}") from None
-    if rec.values > MAX_LINES:
-        raise Untraceable(f"{rec.values} lines")
-    lines, value = _render(rec.block, result)
-    k = rec.constant
+    rec, out, value = _record(compute)
+    lines, k = rec.lines, rec.constant
     names = {"type": k(type), "int": k(int), "zero": k(0)}
     # a result known finite (float() of a finite number is, or raises) is returned as it is
     finite = _finite(out)
