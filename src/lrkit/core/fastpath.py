@@ -1,30 +1,23 @@
 """Straight-line Python functions of the step, recorded from each schedule's formula.
 
-A formula is written once, as ``_compute(xp, step)`` against :class:`~lrkit.core.ops.Ops`.
-Run with :data:`~lrkit.core.scalar.SCALAR`, each operation costs an attribute read and a
-call: two to four times the formula written by hand. :func:`straight_call` runs it once
-more, with a :class:`Recorder` as ``xp`` and a symbolic step (a :class:`Value`), and
-compiles what it did into one Python function of the step:
+Run with :data:`~lrkit.core.scalar.SCALAR`, each operation of a formula (``_compute(xp,
+step)``, see :mod:`lrkit.core.ops`) costs an attribute read and a call: two to four times
+the formula written by hand. :func:`straight_call` runs it with a :class:`Recorder` as
+``xp`` and a symbolic step (a :class:`Value`), and compiles what it did into one function
+of the step. What depends only on the config is computed while recording; ``switch``
+becomes an ``if``/``elif``, ``minimum``, ``since``, ... the conditional expressions
+SCALAR's functions are made of; a value read once is written into the expression that
+reads it; and where CPython defines them alike, ``float(v) * y`` is ``v * y``,
+``math.pow(a, b)`` is ``a ** b``, ``x * 1.0`` is ``x``, and a result known finite needs no
+check (docs/performance.md). So its results and errors are SCALAR's, bit for bit.
 
-* what depends only on the config is computed while recording and left out;
-* ``xp.switch`` on the step becomes an ``if``/``elif``; ``minimum``, ``maximum``, ``clip``,
-  ``since`` and ``where`` the conditional expressions SCALAR's functions are made of;
-* a value used once is written into the expression that uses it, where that keeps every
-  operation in its place in Python's order of evaluation (:func:`_render`);
-* CPython's own equivalences: ``float(v) op y`` is ``v op y`` for a Python number ``v``
-  and a float ``y`` (the operator converts ``v`` as ``float()`` does); ``math.pow(a, b)``
-  is ``a ** b`` where ``**`` can mean nothing else; ``x * 1.0`` is ``x`` for a float;
-  no finiteness check where the result is known finite (a table's value, a clip).
-
-So the function performs SCALAR's operations in SCALAR's order: its results and errors
-are SCALAR's, bit for bit. Its text holds names, operators and the small integers of an
-``if``/``elif`` chain only: every constant is a closure variable, so no value of a config
-becomes program text and schedules of one structure share one compiled text. It is
-registered in :mod:`linecache` as ``"<lrkit ClassName>"``, its names the schedule's
-attributes and what computed each value: tracebacks, debuggers and
-:func:`inspect.getsource` show it. What the recording cannot follow (a Python ``if`` on
-the step, ``float(step)``, ...) raises :class:`Untraceable`, and the schedule keeps the
-SCALAR path: recording is an optimization, never a second formula.
+The text holds names, operators and the small integers of an ``if``/``elif`` chain only:
+every constant is a closure variable (no value of a config becomes program text; one
+structure, one compiled text). It is registered in :mod:`linecache` as ``"<lrkit
+ClassName>"``, named after the schedule's attributes and what computed each value, for
+tracebacks, debuggers and :func:`inspect.getsource`. What the recording cannot follow (a
+Python ``if`` on the step, ``float(step)``, ...) raises :class:`Untraceable`, and the
+schedule keeps the SCALAR path: recording is an optimization, never a second formula.
 """
 
 from __future__ import annotations
@@ -308,9 +301,8 @@ class Recorder:
         if not isinstance(x, Value) or x.kind == FLOAT:
             return x if _kind(x) == FLOAT else float(x)
         out = self.call(float, x, known=(FLOAT, x.finite, x.nonneg))
-        if x.kind:  # (a foreign value, perhaps a NumPy scalar, keeps its float())
-            # an operator converts a Python number as float() does: this float() is
-            # left out where every use is such an operator in this block (`unconverted`)
+        if x.kind:  # a Python number (not a foreign value, perhaps a NumPy scalar):
+            # left out where every use is an operator that converts it alike (`unconverted`)
             out.converts, self.conversions[out.name] = (x, self.lines), x.name
         return out
 
@@ -343,16 +335,10 @@ class Recorder:
         # `**` is math.pow (C's pow, the same OverflowError) where it can give neither a
         # complex number nor a ZeroDivisionError: a positive finite base, or a base never
         # below 0 with a power >= 0 (and not an int ** an int, which is exact)
+        never_below_0 = isinstance(x1, Value) and x1.kind and x1.nonneg
         if type(x1) is float and 0.0 < x1 < math.inf and isinstance(x2, Value) and x2.kind:
             args = self.unconverted(x2, x1)[::-1]
-        elif (
-            isinstance(x1, Value)
-            and x1.kind
-            and x1.nonneg
-            and _number(x2)
-            and x2 >= 0
-            and FLOAT in (x1.kind, _kind(x2))
-        ):
+        elif never_below_0 and _number(x2) and x2 >= 0 and FLOAT in (x1.kind, _kind(x2)):
             args = self.unconverted(x1, x2)
         else:
             return self._math(SCALAR.pow, x1, x2)
@@ -449,10 +435,8 @@ _FILES: dict[str, str] = {}  # the texts registered in `linecache`, by file name
 
 @functools.lru_cache(maxsize=256)
 def _maker(source: str, name: str = "formula") -> Callable[..., Any]:
-    """The compiled ``_make`` of ``source`` (shared by schedules of one structure: the
-    constants are its arguments), registered in :mod:`linecache` under
-    ``"<lrkit NAME>"`` (``"<lrkit NAME #2>"``, ... for another text of that name), as
-    :mod:`dataclasses` does for the methods it writes."""
+    """The compiled ``_make`` of ``source``, registered in :mod:`linecache` (as
+    :mod:`dataclasses` does) as ``"<lrkit NAME>"``, or ``"<lrkit NAME #2>"``, ..."""
     filename, n = f"<lrkit {name}>", 1
     while _FILES.setdefault(filename, source) != source:
         n += 1
@@ -461,24 +445,23 @@ def _maker(source: str, name: str = "formula") -> Callable[..., Any]:
     # (the usual builtins: tracers such as torch.compile's expect them; the text uses none)
     namespace: dict[str, Any] = {"__builtins__": builtins, "__name__": __name__}
     exec(compile(source, filename, "exec"), namespace)  # our text: see the module's
-    return namespace["_make"]  # type: ignore[no-any-return]
+    return namespace["_make"]
 
 
 def _names(compute: Callable[[Any, Any], Any]) -> dict[int, str]:
-    """Names for a formula's constants: its schedule's attributes, by identity (0, 1
-    and -1, everyone's, left out)."""
+    """Names for a formula's constants: its schedule's attributes, by identity."""
     attrs = getattr(getattr(compute, "__self__", None), "__dict__", {})
-    return {
-        id(value): attr
-        for attr, value in attrs.items()
-        if type(value) in (float, tuple) or (type(value) is int and value not in (-1, 0, 1))
+    return {  # (0, 1 and -1 are everyone's)
+        id(v): a
+        for a, v in attrs.items()
+        if type(v) in (float, tuple) or (type(v) is int and v not in (-1, 0, 1))
     }
 
 
 def _record(compute: Callable[[Any, Any], Any]) -> tuple[Recorder, Any, str]:
     """The formula recorded (twice, see :class:`Recorder`): the recorder, the result
     and the result's text."""
-    names, uses, unused = _names(compute), None, frozenset()
+    names, uses, unused = _names(compute), None, frozenset[str]()
     for _ in range(2):
         rec = Recorder(names, uses, unused)
         try:
@@ -510,11 +493,7 @@ def straight_line(compute: Callable[[Any, Any], Any]) -> Callable[[Any], float]:
     >>> f(5) == s._compute(SCALAR, 5), f(60) == s._compute(SCALAR, 60)
     (True, True)
     """
-    return straight_call(compute, _unused, _unused)[1]
-
-
-def _unused(step: Any) -> Any:
-    raise AssertionError("straight_line's function calls no fallback")
+    return straight_call(compute, float, OverflowError)[1]  # (the formula calls neither)
 
 
 def straight_call(
@@ -523,33 +502,24 @@ def straight_call(
     overflow: Callable[[Any], Exception],
     name: str = "formula",
 ) -> tuple[Callable[[Any], float], Callable[[Any], float]]:
-    """A schedule's ``__call__`` and its formula for Python numbers, recorded.
-
-    The first is ``LearningRateSchedule._call`` with the formula written in: for an
-    ``int`` step >= 0 it computes the rate and checks that it is finite (else
-    ``overflow(step)`` is raised, as for an ``OverflowError`` of the formula); any
-    other step goes to ``other(step)``. The second is the formula alone (as
-    :func:`straight_line` gives it). Their text is shown under ``"<lrkit NAME>"``
-    (e.g. ``"<lrkit ExponentialDecay>"``) in tracebacks and by :func:`inspect.getsource`.
-    """
+    """A schedule's ``_call`` and its formula for Python numbers, recorded (as text
+    ``"<lrkit NAME>"``): ``LearningRateSchedule._call`` with the formula written in (an
+    ``int`` step >= 0 gives the rate, or ``overflow(step)`` raised where it is not finite;
+    any other step goes to ``other``), and the formula alone (:func:`straight_line`)."""
     rec, out, value = _record(compute)
-    lines, k = rec.lines, rec.constant
+    k, finite = rec.constant, _finite(out)  # (a finite result is returned as it is)
     names = {"type": k(type), "int": k(int), "zero": k(0)}
-    # a result known finite (float() of a finite number is, or raises) is returned as it is
-    finite = _finite(out)
-    check = "" if finite else _CHECK.format(zero=k(0.0))
+    check = "" if finite else _CHECK.format(zero=k(0.0))  # (the last constant)
     source = _SOURCE.format(
         name=name if name.isidentifier() else "formula",  # (it is written into the text)
         closure=", ".join(n for n, _ in rec.constants.values()),  # (all named by now)
-        call_body=_indented([*lines, f"return {value}" if finite else f"out = {value}"], 16),
+        call_body=_indented([*rec.lines, f"return {value}" if finite else f"out = {value}"], 16),
         check=check,
-        formula_body=_indented([*lines, f"return {value}"], 8),
+        formula_body=_indented([*rec.lines, f"return {value}"], 8),
         **names,
     )
-    constants = (c for _, c in rec.constants.values())
-    fns: tuple[Callable[[Any], float], Callable[[Any], float]]
-    fns = _maker(source, name)(*constants, other, overflow, OverflowError)
-    return fns
+    make = _maker(source, name)
+    return make(*(c for _, c in rec.constants.values()), other, overflow, OverflowError)
 
 
 def _indented(lines: list[str], indent: int) -> str:
