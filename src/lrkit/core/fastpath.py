@@ -28,6 +28,7 @@ import functools
 import keyword
 import linecache
 import math
+import operator
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -45,7 +46,7 @@ MAX_NESTING = 24
 #: a value's kind: known to be a Python float, or a Python int, bool or float (None: not
 #: known, such as a foreign schedule's value, perhaps a NumPy scalar)
 FLOAT, NUMBER = "float", "number"
-#: what is known of a value: ``(kind, finite, never below 0)`` (NaN is allowed below 0)
+#: what is known of a value: ``(kind, finite, never below 0)`` (NaN counts as not below 0)
 Known = tuple[str | None, bool, bool]
 
 
@@ -61,7 +62,7 @@ class Value:
     def __init__(self, rec: Recorder, name: str, known: Known = (None, False, False)) -> None:
         self.rec, self.name, (self.kind, self.finite, self.nonneg) = rec, name, known
         #: for ``float(v)`` of a Python number ``v``: ``(v, the block it is computed in)``
-        self.converts: tuple[Value, list[Any]] | None = None
+        self.converts: tuple[Value, list[str]] | None = None
 
     def _untraceable(self, *args: Any) -> Any:
         raise Untraceable("a Python `if`, float(), int(), index or loop on the step")
@@ -97,7 +98,6 @@ _CONSTANT_KINDS = {float: FLOAT, int: NUMBER, bool: NUMBER}
 
 
 def _kind(*xs: Any) -> str | None:
-    """The kind all of ``xs`` have."""
     kinds = {x.kind if isinstance(x, Value) else _CONSTANT_KINDS.get(type(x)) for x in xs}
     return None if None in kinds else NUMBER if NUMBER in kinds else FLOAT
 
@@ -115,8 +115,20 @@ def _nonneg(*xs: Any) -> bool:
     return all(x.nonneg if isinstance(x, Value) else _number(x) and x >= 0 for x in xs)
 
 
+def _known(*xs: Any) -> Known:
+    """What is known of a value that is one of ``xs``."""
+    return _kind(*xs), _finite(*xs), _nonneg(*xs)
+
+
 def _symbolic(*xs: Any) -> bool:
     return any(isinstance(x, Value) for x in xs)
+
+
+def _math(fn: Callable[..., float]) -> Callable[..., Any]:
+    """``fn`` of :mod:`math`: called in the text where an argument depends on the step."""
+    return lambda rec, *xs: (
+        rec.call(fn, *xs, known=(FLOAT, False, False)) if _symbolic(*xs) else fn(*xs)
+    )
 
 
 class Recorder:
@@ -125,8 +137,8 @@ class Recorder:
     :class:`Value`), else done now by SCALAR.
 
     A formula is recorded twice: the first time counts how often each value is read
-    (``reads``), the second (given those counts as ``uses``) writes the text, a value
-    read once written into the expression that reads it (:meth:`inline`).
+    (``reads``); the second, given those counts (``uses``), writes the text, where a value
+    read once is written into the expression that reads it (:meth:`inline`).
 
     >>> rec, out, text = _record(lambda xp, t: xp.minimum(xp.astype(t, float) / 4, 2.5))
     >>> rec.lines, text, dict(rec.conversions)
@@ -138,14 +150,12 @@ class Recorder:
     int_max: int | None = None
     float_dtype = float
 
-    def __init__(
-        self, names: Any = None, uses: Counter[str] | None = None, unused: Any = frozenset()
-    ) -> None:
-        self.uses, self.unused = uses, unused  # from the first time: None while counting
+    def __init__(self, names: Any = None, uses: Any = None, unused: Any = ()) -> None:
+        self.uses, self.unused = uses, unused  # from the first time (None while counting)
         self.reads: Counter[str] = Counter()
         self.conversions: dict[str, str] = {}  # float(v) that may be left out -> v
         self.lines: list[str] = []  # the text of the block being recorded
-        self.pending: list[tuple[str, str, int]] = []  # its values read once: (name, text, nesting)
+        self.pending: list[tuple[str, str, int]] = []  # its values read once, not written
         self.constants: dict[int, tuple[str, Any]] = {}  # id -> (closure name, value)
         self.names = names or {}  # names for constants, by identity
         self.taken = set(_RESERVED)
@@ -155,7 +165,7 @@ class Recorder:
     def __getattr__(self, name: str) -> Any:  # an operation not written down below
         raise Untraceable(f"the operation xp.{name}")
 
-    # -- names and statements -------------------------------------------------------------
+    # -- names and text -------------------------------------------------------------------
     def unique(self, hint: str) -> str:
         """``hint`` (an identifier), else ``hint_2``, ..., as not taken yet."""
         base = hint.strip("_") or "c"
@@ -188,8 +198,8 @@ class Recorder:
     def emit(
         self, template: str, args: Sequence[Any], known: Known, lazy: Any = (), hint: str = "v"
     ) -> Value:
-        """A new variable: ``template`` with the names of ``args`` in its places; those
-        at ``lazy`` places are evaluated last, or not at all (a conditional's arms)."""
+        """A new variable: ``template`` with the names of ``args`` in its places (those
+        at ``lazy`` places evaluated last, or not at all: a conditional's arms)."""
         self.values += 1
         name = self.unique(hint)
         self.write(name, template, [self.ref(a) for a in args], lazy)
@@ -198,7 +208,7 @@ class Recorder:
     def write(
         self, target: str, template: str, refs: list[str], lazy: Any = (), keep: bool = False
     ) -> None:
-        """``target = template.format(*refs)``, or ``target`` kept pending, to be written
+        """``target = template.format(*refs)``, or ``target`` kept pending to be written
         into the expression that reads it (``keep``: a branch's result, always written)."""
         for i, ref in enumerate(refs):
             self.reads[ref] += template.count(f"{{{i}}}")
@@ -212,12 +222,11 @@ class Recorder:
             self.pending.append((target, text, nesting))
 
     def inline(self, template: str, refs: Sequence[str], lazy: Any = ()) -> tuple[str, int]:
-        """``template`` with ``refs`` in its places, and the pending values among them
-        written in where that keeps the order of the operations: a value computed just
-        before the operands evaluated after it (Python evaluates left to right, a
-        conditional's arms after its condition). The same operations in the same order,
-        a store and a load fewer (parentheses are no bytecode). Returns the text and its
-        nesting of parentheses."""
+        """``template`` with ``refs`` in its places, pending values written in where that
+        keeps the order of the operations: each computed just before the operands that
+        Python evaluates after it (left to right, a conditional's arms after its
+        condition). The same operations in the same order, a store and a load fewer
+        (parentheses are no bytecode). Returns the text and its depth of parentheses."""
         texts, nesting = list(refs), 0
         places = dict.fromkeys(int(p.split("}")[0]) for p in template.split("{")[1:])
         for i in reversed([i for i in places if i not in lazy]):  # last evaluated first
@@ -249,8 +258,8 @@ class Recorder:
         return self.emit(f"{name}({places})", args, known, hint=hint)
 
     def unconverted(self, x: Any, other: Any) -> tuple[Any, Any]:
-        """``(x, other)``, with ``x = float(v)`` replaced by ``v`` where ``x op other``
-        is ``v op other``: ``other`` a float, ``v`` a Python number converted in this block."""
+        """``(x, other)``, ``x = float(v)`` replaced by ``v`` where ``x op other`` is ``v op
+        other``: ``other`` a float, ``v`` a Python number converted in this block."""
         if isinstance(x, Value) and x.converts and x.converts[1] is self.lines:
             if type(other) is int and abs(other) <= 2**53:  # (as the operator converts it)
                 other = self.floats.setdefault(other, float(other))
@@ -264,12 +273,11 @@ class Recorder:
             return a  # x * 1.0, 1.0 * x and x / 1.0 are x (IEEE 754: exact)
         if kind == FLOAT and op == "*" and type(a) is float and a == 1.0:
             return b
-        if kind is None or op == "**":  # (a negative number ** a fraction: complex)
+        if kind and op != "**":  # (a negative number ** a fraction is complex: not known)
+            floats = op == "/" or (op not in _COMPARISONS and FLOAT in (_kind(a), _kind(b)))
+            kind = FLOAT if floats else NUMBER  # (else an int, or a comparison's bool)
+        else:
             kind = None
-        elif op == "/" or (op not in _COMPARISONS and FLOAT in (_kind(a), _kind(b))):
-            kind = FLOAT
-        else:  # an int, or a comparison's bool
-            kind = NUMBER
         if op in ("+", "-", "*", "/", "**"):  # operators that convert an int as float() does
             a, b = self.unconverted(a, b)
             b, a = self.unconverted(b, a)
@@ -280,11 +288,10 @@ class Recorder:
         return self.emit(f"{{0}} {op} {{1}}", (a, b), known, hint=_VALUE_NAMES.get(op, "test"))
 
     # -- the operations of Ops ------------------------------------------------------------
-    def floor_divide(self, x1: Any, x2: Any) -> Any:
-        return x1 // x2
-
-    def remainder(self, x1: Any, x2: Any) -> Any:
-        return x1 % x2
+    floor_divide = staticmethod(operator.floordiv)
+    remainder = staticmethod(operator.mod)
+    exp, log, sqrt = _math(SCALAR.exp), _math(SCALAR.log), _math(SCALAR.sqrt)
+    sin, cos, tanh = _math(SCALAR.sin), _math(SCALAR.cos), _math(SCALAR.tanh)
 
     def divmod(self, x1: Any, x2: Any) -> tuple[Any, Any]:
         return x1 // x2, x1 % x2  # (two operators cost less than a call and a tuple)
@@ -310,14 +317,13 @@ class Recorder:
         if not isinstance(condition, Value):
             return x1 if condition else x2
         # (the arms are evaluated after the condition, one of them: never moved into it)
-        known = (_kind(x1, x2), _finite(x1, x2), _nonneg(x1, x2))
-        return self.emit("{0} if {1} else {2}", (x1, condition, x2), known, (0, 2), "chosen")
+        args = (x1, condition, x2)
+        return self.emit("{0} if {1} else {2}", args, _known(x1, x2), (0, 2), "chosen")
 
     def minimum(self, x1: Any, x2: Any) -> Any:
         if not _symbolic(x1, x2):
             return SCALAR.minimum(x1, x2)
-        known = (_kind(x1, x2), _finite(x1, x2), _nonneg(x1, x2))
-        return self.emit("{0} if {0} < {1} else {1}", (x1, x2), known, hint="least")
+        return self.emit("{0} if {0} < {1} else {1}", (x1, x2), _known(x1, x2), hint="least")
 
     def maximum(self, x1: Any, x2: Any) -> Any:
         if not _symbolic(x1, x2):
@@ -341,15 +347,12 @@ class Recorder:
         elif never_below_0 and _number(x2) and x2 >= 0 and FLOAT in (x1.kind, _kind(x2)):
             args = self.unconverted(x1, x2)
         else:
-            return self._math(SCALAR.pow, x1, x2)
+            return _math(SCALAR.pow)(self, x1, x2)
         return self.emit("{0} ** {1}", args, (FLOAT, False, True), hint="power")
 
     def pow_ratio(self, base: float, k: Any, scale: int | float = 1, times: float = 1.0) -> Any:
         power = self.pow(base, k if scale == 1 else self.astype(k, float) / scale)  # as SCALAR
         return power if times == 1.0 else times * power
-
-    def _math(self, fn: Callable[..., float], *xs: Any) -> Any:
-        return self.call(fn, *xs, known=(FLOAT, False, False)) if _symbolic(*xs) else fn(*xs)
 
     def table(self, values: Sequence[Any], like: Any = None, rounding: int = 0) -> Any:
         return values  # (Python numbers compare exactly)
@@ -363,8 +366,7 @@ class Recorder:
     def take(self, x: Sequence[Any], indices: Any) -> Any:
         if not isinstance(indices, Value):
             return x[indices]
-        known = (_kind(*x), _finite(*x), _nonneg(*x))
-        return self.emit(f"{self.constant(x)}[{{0}}]", (indices,), known, hint="entry")
+        return self.emit(f"{self.constant(x)}[{{0}}]", (indices,), _known(*x), hint="entry")
 
     def switch(self, index: Any, branches: Sequence[Branch], *operands: Any) -> Any:
         """``branches[index](*operands)``: an ``if``/``elif`` chain, each branch recorded."""
@@ -393,7 +395,7 @@ class Recorder:
             self.flush()
             for text, body in zip(heads, bodies, strict=True):
                 self.lines += [text, *(f"    {line}" for line in body)]
-        return Value(self, out, (_kind(*values), _finite(*values), _nonneg(*values)))
+        return Value(self, out, _known(*values))
 
     def opaque(self, formula: Callable[[Any, Any], Any], step: Any) -> Any:
         """A foreign formula: called as it is, with SCALAR, at every call."""
@@ -402,13 +404,37 @@ class Recorder:
         return self.call(formula, SCALAR, step)
 
 
-def _elementwise(name: str) -> Callable[[Recorder, Any], Any]:
-    fn = getattr(SCALAR, name)
-    return lambda self, x: self._math(fn, x)
+def _record(compute: Callable[[Any, Any], Any]) -> tuple[Recorder, Any, str]:
+    """The formula recorded (twice, see :class:`Recorder`): the recorder, the result
+    and the result's text."""
+    names, uses, unused = _names(compute), None, frozenset[str]()
+    for _ in range(2):
+        rec = Recorder(names, uses, unused)
+        try:
+            out = compute(rec, Value(rec, "step", (NUMBER, True, True)))
+            # the caller takes a float: the conversion is part of the function
+            convert = "{0}" if _kind(out) == FLOAT else f"{rec.constant(float)}({{0}})"
+            text = rec.result(convert, out)
+        except Untraceable:
+            raise
+        except Exception as exc:  # the formula failed on a symbol: it cannot be recorded
+            raise Untraceable(f"{type(exc).__name__}: {exc}") from None
+        if rec.values > MAX_LINES:
+            raise Untraceable(f"{rec.values} lines")
+        unused = frozenset(name for name in rec.conversions if not rec.reads[name])
+        uses = rec.reads
+        uses.subtract(rec.conversions[name] for name in unused)
+    return rec, out, text
 
 
-for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh"):  # math's, called in the text
-    setattr(Recorder, _name, _elementwise(_name))
+def _names(compute: Callable[[Any, Any], Any]) -> dict[int, str]:
+    """Names for a formula's constants: its schedule's attributes, by identity."""
+    attrs = getattr(getattr(compute, "__self__", None), "__dict__", {})
+    return {  # (0, 1 and -1 are everyone's)
+        id(v): a
+        for a, v in attrs.items()
+        if type(v) in (float, tuple) or (type(v) is int and v not in (-1, 0, 1))
+    }
 
 
 _SOURCE = """\
@@ -446,40 +472,6 @@ def _maker(source: str, name: str = "formula") -> Callable[..., Any]:
     namespace: dict[str, Any] = {"__builtins__": builtins, "__name__": __name__}
     exec(compile(source, filename, "exec"), namespace)  # our text: see the module's
     return namespace["_make"]
-
-
-def _names(compute: Callable[[Any, Any], Any]) -> dict[int, str]:
-    """Names for a formula's constants: its schedule's attributes, by identity."""
-    attrs = getattr(getattr(compute, "__self__", None), "__dict__", {})
-    return {  # (0, 1 and -1 are everyone's)
-        id(v): a
-        for a, v in attrs.items()
-        if type(v) in (float, tuple) or (type(v) is int and v not in (-1, 0, 1))
-    }
-
-
-def _record(compute: Callable[[Any, Any], Any]) -> tuple[Recorder, Any, str]:
-    """The formula recorded (twice, see :class:`Recorder`): the recorder, the result
-    and the result's text."""
-    names, uses, unused = _names(compute), None, frozenset[str]()
-    for _ in range(2):
-        rec = Recorder(names, uses, unused)
-        try:
-            out = compute(rec, Value(rec, "step", (NUMBER, True, True)))
-            # the caller takes a float: the conversion is part of the function
-            text = rec.result(
-                "{0}" if _kind(out) == FLOAT else f"{rec.constant(float)}({{0}})", out
-            )
-        except Untraceable:
-            raise
-        except Exception as exc:  # the formula failed on a symbol: it cannot be recorded
-            raise Untraceable(f"{type(exc).__name__}: {exc}") from None
-        if rec.values > MAX_LINES:
-            raise Untraceable(f"{rec.values} lines")
-        unused = frozenset(name for name in rec.conversions if not rec.reads[name])
-        uses = rec.reads
-        uses.subtract(rec.conversions[name] for name in unused)
-    return rec, out, text
 
 
 def straight_line(compute: Callable[[Any, Any], Any]) -> Callable[[Any], float]:
