@@ -449,7 +449,10 @@ def test_float_of_a_foreign_value_is_kept():
 
 @pytest.mark.parametrize("power", [0, 0.0, 0.5, 2, 2.0, 3.5])
 def test_pow_is_an_operator_only_where_it_means_math_pow(power):
-    def remaining(xp, step):  # never below 0: written `**`
+    def halving(xp, step):  # a positive base: written `**`
+        return xp.pow(1 / (power + 2), xp.astype(step, xp.float_dtype) / 10)
+
+    def remaining(xp, step):  # never below 0, but not known positive: math.pow
         return xp.pow(xp.astype(xp.maximum(10 - step, 0), xp.float_dtype) / 10, power)
 
     def shifted(xp, step):  # below 0 for steps under 5: math.pow's ValueError, not complex
@@ -458,12 +461,13 @@ def test_pow_is_an_operator_only_where_it_means_math_pow(power):
     def ints(xp, step):  # an int ** an int is exact in Python, math.pow is not: kept
         return xp.pow(xp.maximum(step, 3), 40)
 
-    for compute in (remaining, shifted, ints):
+    for compute in (halving, remaining, shifted, ints):
         f = straight_line(compute)
         for step in (0, 2, 5, 7, 10, 11, 10**30, 2.5):
             want = outcome(lambda s, c=compute: float(c(SCALAR, s)), step)
             assert outcome(f, step) == want
-    assert math_pow_calls(remaining) == 0
+    assert math_pow_calls(halving) == 0
+    assert math_pow_calls(remaining) == 1
     assert math_pow_calls(shifted) == 1 and math_pow_calls(ints) == 1
 
 

@@ -46,8 +46,8 @@ MAX_NESTING = 24
 #: a value's kind: known to be a Python float, or a Python int, bool or float (None: not
 #: known, such as a foreign schedule's value, perhaps a NumPy scalar)
 FLOAT, NUMBER = "float", "number"
-#: what is known of a value: ``(kind, finite, never below 0)`` (NaN counts as not below 0)
-Known = tuple[str | None, bool, bool]
+#: what is known of a value: ``(kind, finite)``
+Known = tuple[str | None, bool]
 
 
 class Untraceable(Exception):
@@ -57,10 +57,10 @@ class Untraceable(Exception):
 class Value:
     """A value that depends on the step: a variable of the recorded function."""
 
-    __slots__ = ("converts", "finite", "kind", "name", "nonneg", "rec")
+    __slots__ = ("converts", "finite", "kind", "name", "rec")
 
-    def __init__(self, rec: Recorder, name: str, known: Known = (None, False, False)) -> None:
-        self.rec, self.name, (self.kind, self.finite, self.nonneg) = rec, name, known
+    def __init__(self, rec: Recorder, name: str, known: Known = (None, False)) -> None:
+        self.rec, self.name, (self.kind, self.finite) = rec, name, known
         #: for ``float(v)`` of a Python number ``v``: ``(v, the block it is computed in)``
         self.converts: tuple[Value, list[str]] | None = None
 
@@ -71,7 +71,7 @@ class Value:
     __hash__ = None  # type: ignore[assignment]
 
     def __neg__(self) -> Value:
-        return self.rec.emit("-{0}", (self,), (self.kind, False, False), hint="negated")
+        return self.rec.emit("-{0}", (self,), (self.kind, False), hint="negated")
 
 
 def _operator(op: str, reflected: bool) -> Callable[[Value, Any], Any]:
@@ -111,13 +111,9 @@ def _finite(*xs: Any) -> bool:
     return all(x.finite if isinstance(x, Value) else _number(x) for x in xs)
 
 
-def _nonneg(*xs: Any) -> bool:
-    return all(x.nonneg if isinstance(x, Value) else _number(x) and x >= 0 for x in xs)
-
-
 def _known(*xs: Any) -> Known:
     """What is known of a value that is one of ``xs``."""
-    return _kind(*xs), _finite(*xs), _nonneg(*xs)
+    return _kind(*xs), _finite(*xs)
 
 
 def _symbolic(*xs: Any) -> bool:
@@ -126,9 +122,7 @@ def _symbolic(*xs: Any) -> bool:
 
 def _math(fn: Callable[..., float]) -> Callable[..., Any]:
     """``fn`` of :mod:`math`: called in the text where an argument depends on the step."""
-    return lambda rec, *xs: (
-        rec.call(fn, *xs, known=(FLOAT, False, False)) if _symbolic(*xs) else fn(*xs)
-    )
+    return lambda rec, *xs: rec.call(fn, *xs, known=(FLOAT, False)) if _symbolic(*xs) else fn(*xs)
 
 
 class Recorder:
@@ -250,7 +244,7 @@ class Recorder:
         self.flush()
         return text
 
-    def call(self, fn: Any, *args: Any, known: Known = (None, False, False)) -> Value:
+    def call(self, fn: Any, *args: Any, known: Known = (None, False)) -> Value:
         name = self.constant(fn)
         base = name.rsplit("_", 1)[0] if name[-1].isdigit() else name
         places = ", ".join(f"{{{i}}}" for i in range(len(args)))
@@ -281,10 +275,7 @@ class Recorder:
         if op in ("+", "-", "*", "/", "**"):  # operators that convert an int as float() does
             a, b = self.unconverted(a, b)
             b, a = self.unconverted(b, a)
-        # (a bool; a sum, product or quotient of numbers >= 0; `a % b` has the sign of b)
-        nonneg = op in _COMPARISONS or (op in ("+", "*", "/", "//", "%") and _nonneg(a, b))
-        nonneg = nonneg or (op == "%" and kind is not None and _nonneg(b))
-        known = (kind, op in _COMPARISONS, nonneg)
+        known = (kind, op in _COMPARISONS)  # (a bool is finite)
         return self.emit(f"{{0}} {op} {{1}}", (a, b), known, hint=_VALUE_NAMES.get(op, "test"))
 
     # -- the operations of Ops ------------------------------------------------------------
@@ -299,7 +290,7 @@ class Recorder:
     def since(self, step: Any, start: Any) -> Any:
         if not _symbolic(step, start):
             return SCALAR.since(step, start)
-        known = (_kind(step, start) and NUMBER, _finite(step, start), True)
+        known = (_kind(step, start) and NUMBER, _finite(step, start))
         return self.emit("{0} - {1} if {0} > {1} else 0", (step, start), known, hint="since")
 
     def astype(self, x: Any, dtype: Any) -> Any:
@@ -307,7 +298,7 @@ class Recorder:
             raise Untraceable(f"a conversion to {dtype!r}")
         if not isinstance(x, Value) or x.kind == FLOAT:
             return x if _kind(x) == FLOAT else float(x)
-        out = self.call(float, x, known=(FLOAT, x.finite, x.nonneg))
+        out = self.call(float, x, known=(FLOAT, x.finite))
         if x.kind:  # a Python number (not a foreign value, perhaps a NumPy scalar):
             # left out where every use is an operator that converts it alike (`unconverted`)
             out.converts, self.conversions[out.name] = (x, self.lines), x.name
@@ -328,8 +319,7 @@ class Recorder:
     def maximum(self, x1: Any, x2: Any) -> Any:
         if not _symbolic(x1, x2):
             return SCALAR.maximum(x1, x2)
-        known = (_kind(x1, x2), _finite(x1, x2), _nonneg(x1) or _nonneg(x2))
-        return self.emit("{0} if {0} > {1} else {1}", (x1, x2), known, hint="greatest")
+        return self.emit("{0} if {0} > {1} else {1}", (x1, x2), _known(x1, x2), hint="greatest")
 
     def clip(self, x: Any, low: Any, high: Any) -> Any:
         out = self.minimum(self.maximum(x, low), high)  # SCALAR's clip, in two steps
@@ -338,17 +328,11 @@ class Recorder:
         return out
 
     def pow(self, x1: Any, x2: Any) -> Any:
-        # `**` is math.pow (C's pow, the same OverflowError) where it can give neither a
-        # complex number nor a ZeroDivisionError: a positive finite base, or a base never
-        # below 0 with a power >= 0 (and not an int ** an int, which is exact)
-        never_below_0 = isinstance(x1, Value) and x1.kind and x1.nonneg
-        if type(x1) is float and 0.0 < x1 < math.inf and isinstance(x2, Value) and x2.kind:
-            args = self.unconverted(x2, x1)[::-1]
-        elif never_below_0 and _number(x2) and x2 >= 0 and FLOAT in (x1.kind, _kind(x2)):
-            args = self.unconverted(x1, x2)
-        else:
+        # `**` is math.pow (C's pow, the same OverflowError) for a positive finite base
+        # (a negative one may give a complex number, 0 a ZeroDivisionError)
+        if not (type(x1) is float and 0.0 < x1 < math.inf and isinstance(x2, Value) and x2.kind):
             return _math(SCALAR.pow)(self, x1, x2)
-        return self.emit("{0} ** {1}", args, (FLOAT, False, True), hint="power")
+        return self.emit("{0} ** {1}", self.unconverted(x2, x1)[::-1], (FLOAT, False), hint="power")
 
     def pow_ratio(self, base: float, k: Any, scale: int | float = 1, times: float = 1.0) -> Any:
         power = self.pow(base, k if scale == 1 else self.astype(k, float) / scale)  # as SCALAR
@@ -361,7 +345,7 @@ class Recorder:
         if not isinstance(x2, Value):
             return SCALAR.searchsorted(x1, x2, side=side)
         search = bisect.bisect_right if side == "right" else bisect.bisect_left
-        return self.call(search, x1, x2, known=(NUMBER, True, True))
+        return self.call(search, x1, x2, known=(NUMBER, True))
 
     def take(self, x: Sequence[Any], indices: Any) -> Any:
         if not isinstance(indices, Value):
@@ -411,7 +395,7 @@ def _record(compute: Callable[[Any, Any], Any]) -> tuple[Recorder, Any, str]:
     for _ in range(2):
         rec = Recorder(names, uses, unused)
         try:
-            out = compute(rec, Value(rec, "step", (NUMBER, True, True)))
+            out = compute(rec, Value(rec, "step", (NUMBER, True)))
             # the caller takes a float: the conversion is part of the function
             convert = "{0}" if _kind(out) == FLOAT else f"{rec.constant(float)}({{0}})"
             text = rec.result(convert, out)
