@@ -77,6 +77,10 @@ SPECS = [
     "CosineCycles(0.08, 300, cycle_mul=2.0, cycle_limit=0, k_decay=2.0, warmup_steps=50,"
     " warmup_prefix=True)",
     "CosineCycles(0.08, 30.5, cycle_mul=1.5, cycle_limit=4)",
+    "CosineAnnealing(0.1, 300, min_learning_rate=1e-3)",
+    "CosineAnnealing(1.0, 25, 0.1)",
+    "PolyCycles(0.1, 100, power=2.0, cycle_mul=2.0, cycle_limit=3, k_decay=2.0)",
+    "PolyCycles(0.1, 12.5, min_learning_rate=1e-4, warmup_steps=5, warmup_prefix=True)",
     "Linear(0.1, 0.0, 8000, transition_begin=1000)",
     "Polynomial(0.08, 9000, power=2.0, warmup_steps=1000)",
     "PiecewiseLinear([[0, 0.0], [1000, 0.06], [6000, 0.02], [10000, 0.0]])",
