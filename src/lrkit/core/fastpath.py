@@ -328,8 +328,8 @@ class Recorder:
         return out
 
     def pow(self, x1: Any, x2: Any) -> Any:
-        # `**` is math.pow (C's pow, the same OverflowError) for a positive finite base
-        # (a negative one may give a complex number, 0 a ZeroDivisionError)
+        # `**` is math.pow (C's pow; an OverflowError too, in other words) for a positive
+        # finite base (a negative one may give a complex number, 0 a ZeroDivisionError)
         if not (type(x1) is float and 0.0 < x1 < math.inf and isinstance(x2, Value) and x2.kind):
             return _math(SCALAR.pow)(self, x1, x2)
         return self.emit("{0} ** {1}", self.unconverted(x2, x1)[::-1], (FLOAT, False), hint="power")
