@@ -144,7 +144,12 @@ class Recorder:
     int_max: int | None = None
     float_dtype = float
 
-    def __init__(self, names: Any = None, uses: Any = None, unused: Any = ()) -> None:
+    def __init__(
+        self,
+        names: dict[int, str] | None = None,
+        uses: Counter[str] | None = None,
+        unused: frozenset[str] = frozenset(),
+    ) -> None:
         self.uses, self.unused = uses, unused  # from the first time (None while counting)
         self.reads: Counter[str] = Counter()
         self.conversions: dict[str, str] = {}  # float(v) that may be left out -> v
@@ -328,7 +333,7 @@ class Recorder:
         return out
 
     def pow(self, x1: Any, x2: Any) -> Any:
-        # `**` is math.pow (C's pow; an OverflowError too, in other words) for a positive
+        # `**` is math.pow (C's pow: an overflow is an OverflowError either way) for a positive
         # finite base (a negative one may give a complex number, 0 a ZeroDivisionError)
         if not (type(x1) is float and 0.0 < x1 < math.inf and isinstance(x2, Value) and x2.kind):
             return _math(SCALAR.pow)(self, x1, x2)
