@@ -55,7 +55,18 @@ class Untraceable(Exception):
 
 
 class Value:
-    """A value that depends on the step: a variable of the recorded function."""
+    """A value that depends on the step: a variable of the recorded function.
+
+    Args:
+        rec: Recorder, the recording it belongs to.
+        name: str, an identifier: the variable's name in the text.
+        known: Known, ``(kind, finite)``: what is known of it.
+
+    >>> rec = Recorder()
+    >>> step = Value(rec, "step", (NUMBER, True))
+    >>> (step + 1).name, rec.reads["step"]
+    ('total', 1)
+    """
 
     __slots__ = ("converts", "finite", "kind", "name", "rec")
 
@@ -133,6 +144,11 @@ class Recorder:
     A formula is recorded twice: the first time counts how often each value is read
     (``reads``); the second, given those counts (``uses``), writes the text, where a value
     read once is written into the expression that reads it (:meth:`inline`).
+
+    Args:
+        names: dict of ``id(constant)`` -> an identifier, or None: names for constants.
+        uses: Counter of value name -> reads counted the first time, or None (counting).
+        unused: frozenset of the names of float() values no one reads (left out).
 
     >>> rec, out, text = _record(lambda xp, t: xp.minimum(xp.astype(t, float) / 4, 2.5))
     >>> rec.lines, text, dict(rec.conversions)
