@@ -81,6 +81,10 @@ SPECS = [
     "CosineCycles(0.08, 300, cycle_mul=2.0, cycle_limit=0, k_decay=2.0, warmup_steps=50,"
     " warmup_prefix=True)",
     "CosineCycles(0.08, 30.5, cycle_mul=1.5, cycle_limit=4)",
+    "CosineAnnealing(0.1, 300, min_learning_rate=1e-3)",
+    "CosineAnnealing(1.0, 25, 0.1)",
+    "PolyCycles(0.1, 100, power=2.0, cycle_mul=2.0, cycle_limit=3, k_decay=2.0)",
+    "PolyCycles(0.1, 12.5, min_learning_rate=1e-4, warmup_steps=5, warmup_prefix=True)",
     "Linear(0.1, 0.0, 8000, transition_begin=1000)",
     "Polynomial(0.08, 9000, power=2.0, warmup_steps=1000)",
     "PiecewiseLinear([[0, 0.0], [1000, 0.06], [6000, 0.02], [10000, 0.0]])",
@@ -455,7 +459,10 @@ def test_float_of_a_foreign_value_is_kept():
 
 @pytest.mark.parametrize("power", [0, 0.0, 0.5, 2, 2.0, 3.5])
 def test_pow_is_an_operator_only_where_it_means_math_pow(power):
-    def remaining(xp, step):  # never below 0: written `**`
+    def halving(xp, step):  # a positive base: written `**`
+        return xp.pow(1 / (power + 2), xp.astype(step, xp.float_dtype) / 10)
+
+    def remaining(xp, step):  # never below 0, but not known positive: math.pow
         return xp.pow(xp.astype(xp.maximum(10 - step, 0), xp.float_dtype) / 10, power)
 
     def shifted(xp, step):  # below 0 for steps under 5: math.pow's ValueError, not complex
@@ -464,12 +471,13 @@ def test_pow_is_an_operator_only_where_it_means_math_pow(power):
     def ints(xp, step):  # an int ** an int is exact in Python, math.pow is not: kept
         return xp.pow(xp.maximum(step, 3), 40)
 
-    for compute in (remaining, shifted, ints):
+    for compute in (halving, remaining, shifted, ints):
         f = straight_line(compute)
         for step in (0, 2, 5, 7, 10, 11, 10**30, 2.5):
             want = outcome(lambda s, c=compute: float(c(SCALAR, s)), step)
             assert outcome(f, step) == want
-    assert math_pow_calls(remaining) == 0
+    assert math_pow_calls(halving) == 0
+    assert math_pow_calls(remaining) == 1
     assert math_pow_calls(shifted) == 1 and math_pow_calls(ints) == 1
 
 
@@ -487,14 +495,14 @@ def _protocol_members(protocol: type) -> set[str]:
 def test_every_namespace_has_every_operation_of_the_protocol():
     np = require("numpy")
     from lrkit.core.base import _array_step
-    from lrkit.core.fastpath import _Recorder, _Recording
+    from lrkit.core.fastpath import Recorder
     from lrkit.core.ops import Ops
 
     members = _protocol_members(Ops)
     assert {"searchsorted", "astype", "switch", "take", "float_dtype"} <= members
     assert not {"search", "to_float", "select", "choose"} & members
     ops, _ = _array_step(np.arange(3))
-    for namespace in (SCALAR, ops, _Recording(_Recorder())):
+    for namespace in (SCALAR, ops, Recorder()):
         have = set(dir(type(namespace))) | set(vars(namespace))
         missing = members - have
         assert not missing, (type(namespace).__name__, missing)
