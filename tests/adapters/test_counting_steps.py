@@ -433,6 +433,62 @@ def test_transformers_trainer_with_schedule_lr(fresh_accelerate, tmp_path, accum
     assert used == [schedule(i) for i in range(12)]  # one step per optimizer update
 
 
+@pytest.mark.parametrize("name", ["linear", "cosine", "constant_with_warmup", "inverse_sqrt"])
+def test_transformers_trainer_lr_scheduler_type_through_the_factory(
+    fresh_accelerate, tmp_path, name
+):
+    """Trainer's own ``lr_scheduler_type=name`` and ``ScheduleLR(opt,
+    lrkit.from_transformers(name, ...))`` give the same rate at every update."""
+    torch = require("torch")
+    transformers = require("transformers")
+    import lrkit.torch
+
+    def run(**extra):
+        torch.manual_seed(0)
+        model = torch.nn.Linear(2, 1)
+        used = []
+
+        class Wrapped(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.inner = model
+
+            def forward(self, x, labels=None):
+                return {"loss": ((self.inner(x).squeeze(-1) - labels) ** 2).mean()}
+
+        class Record(transformers.TrainerCallback):
+            def on_pre_optimizer_step(self, args, state, control, optimizer=None, **kwargs):
+                used.append(float(optimizer.param_groups[0]["lr"]))
+
+        data = [{"x": torch.tensor([1.0, float(i % 3)]), "labels": torch.tensor(1.0)}
+                for i in range(64)]  # fmt: skip
+        args = transformers.TrainingArguments(
+            output_dir=str(tmp_path), max_steps=20, per_device_train_batch_size=2,
+            learning_rate=0.1, warmup_steps=5, use_cpu=True, report_to=[], save_strategy="no",
+            logging_strategy="no", disable_tqdm=True, dataloader_num_workers=0,
+            **extra.pop("args", {}),
+        )  # fmt: skip
+        wrapped = Wrapped()
+        optimizers = extra.pop("optimizers", lambda m: (None, None))(wrapped)
+        transformers.Trainer(
+            model=wrapped, args=args, train_dataset=data, optimizers=optimizers,
+            callbacks=[Record()],
+        ).train()  # fmt: skip
+        return used
+
+    def ours(module):
+        opt = torch.optim.AdamW(module.parameters(), lr=1.0)
+        schedule = lrkit.from_transformers(
+            name, learning_rate=0.1, num_warmup_steps=5, num_training_steps=20
+        )
+        return opt, lrkit.torch.ScheduleLR(opt, schedule)
+
+    theirs = run(args={"lr_scheduler_type": name})
+    mine = run(optimizers=ours)
+    assert len(mine) == len(theirs) == 20
+    assert mine == pytest.approx(theirs, rel=1e-12, abs=1e-15)
+
+
 # -- the launcher of the two-process run -------------------------------------------------------
 
 
