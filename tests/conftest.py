@@ -34,3 +34,15 @@ def require(module: str):
         if os.environ.get(REQUIRE_ENV, "") not in ("", "0"):
             pytest.fail(f"{module} is required ({REQUIRE_ENV} is set) but failed to import: {exc}")
         pytest.skip(f"{module} is not installed")
+
+
+@pytest.fixture(scope="module")
+def keras():
+    """Keras (on the TensorFlow backend here), for the suites that compare with it."""
+    return require("keras")
+
+
+@pytest.fixture(scope="module")
+def ks(keras):
+    """``keras.optimizers.schedules``."""
+    return keras.optimizers.schedules

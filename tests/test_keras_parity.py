@@ -23,7 +23,6 @@ from typing import Any
 import pytest
 
 import lrkit
-from conftest import require
 
 CLASSES = (
     "ExponentialDecay",
@@ -286,17 +285,7 @@ def _cases() -> list[Any]:
     return cases
 
 
-# -- fixtures and helpers ------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def keras():
-    return require("keras")
-
-
-@pytest.fixture(scope="module")
-def ks(keras):
-    return keras.optimizers.schedules
+# -- helpers (the `keras` and `ks` fixtures are conftest.py's) --------------------------------
 
 
 def _keras_values(keras: Any, sched: Any, steps: list[int], scalar: bool) -> list[float]:

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import lrkit
-from conftest import require
 from families import only
 from test_exactness import (
     GENERATORS,
@@ -39,19 +38,6 @@ from test_keras_parity import (
 )
 from test_serialization import SCHEDULES, check_round_trips
 from test_validation import BAD, check_bad_argument_raises_at_construction
-
-# -- fixtures --------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def ks(keras):
-    return keras.optimizers.schedules
-
-
-@pytest.fixture(scope="module")
-def keras():
-    return require("keras")
-
 
 # -- Keras parity --------------------------------------------------------------------------------
 
