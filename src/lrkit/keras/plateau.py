@@ -19,6 +19,14 @@ rare); on PyTorch the step runs eagerly.
         lrkit.Plateau(lrkit.Warmup(lrkit.CosineDecay(1e-3, 9000), 1000), patience=3))
     model.compile(optimizer=keras.optimizers.AdamW(schedule), loss="mse")
     model.fit(x, y, validation_split=0.1, callbacks=[lrkit.keras.PlateauCallback()])
+
+The schedule on its own (the callback calls ``report`` with the epoch's metric and the
+optimizer's step):
+
+>>> import lrkit, lrkit.keras
+>>> s = lrkit.keras.PlateauSchedule(lrkit.Plateau(lrkit.Constant(0.1), patience=0))
+>>> round(float(s(0)), 6), s.report(1.0, 0), s.report(1.0, 5), round(float(s(5)), 6)
+(0.1, False, True, 0.01)
 """
 
 from __future__ import annotations
