@@ -39,6 +39,8 @@ EXAMPLES = {
     "Step": dict(initial_learning_rate=1.0, step_size=30, gamma=0.5, warmup_steps=10),
     "MultiStep": dict(initial_learning_rate=1.0, milestones=[30, 60], gamma=0.5, warmup_steps=10),
     "Tanh": dict(initial_learning_rate=1.0, cycle_steps=40, warmup_steps=10),
+    "PolyCycles": dict(initial_learning_rate=1.0, cycle_steps=40, power=2.0, warmup_steps=10),
+    "CosineAnnealing": dict(initial_learning_rate=1.0, decay_steps=40, min_learning_rate=0.1),
     "WarmupStableDecay": dict(
         initial_learning_rate=1.0, total_steps=100, warmup_steps=10, decay_steps=20
     ),
@@ -77,6 +79,31 @@ STEPS = range(0, 130, 7)
 
 def test_every_class_with_lengths_has_an_example():
     assert WITH_LENGTHS == sorted(EXAMPLES)
+
+
+#: constructor arguments that are lengths in steps, by name (``steps_per_epoch`` is the unit)
+LENGTH_NAMES = {"boundaries", "milestones", "offset", "start", "length", "knots"}
+
+
+def test_every_lrkit_class_declares_its_lengths():
+    """A class whose constructor takes a length (by its name) declares it in
+    ``_length_args``, so it takes epochs and fractions too."""
+    import inspect
+
+    missing = []
+    for name, cls in registry.known().items():
+        if ">" in name or not cls.__module__.startswith("lrkit."):
+            continue
+        params = inspect.signature(cls.__init__).parameters
+        lengths = [
+            p
+            for p in params
+            if p != "steps_per_epoch" and ("steps" in p or "step_size" in p or p in LENGTH_NAMES)
+        ]
+        declared = {spec.partition("[")[0] for spec in cls.__dict__.get("_length_args", ())}
+        if set(lengths) - declared:
+            missing.append((name, sorted(set(lengths) - declared)))
+    assert missing == []
 
 
 def _as_units(kwargs, spec, make):

@@ -47,6 +47,8 @@ class CosineAnnealing(LearningRateSchedule):
         ("name", "name"),
     )
 
+    _length_args = ("decay_steps",)
+
     def __init__(
         self,
         initial_learning_rate: float,

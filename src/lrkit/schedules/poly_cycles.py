@@ -68,6 +68,8 @@ class PolyCycles(Cycles):
         ("name", "name"),
     )
 
+    _length_args = ("cycle_steps", "warmup_steps")
+
     def __init__(
         self,
         initial_learning_rate: float,
