@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from lrkit.plateau import MODES, THRESHOLD_MODES, Plateau, transition
+from lrkit.plateau import decisions, transition
 
 
 class PlateauState(NamedTuple):
@@ -67,19 +67,7 @@ def scale_by_plateau(
     import jax.numpy as jnp
     import optax
 
-    # the constructor's checks and messages, and the config the transition reads
-    config = Plateau(
-        lambda step: 0.0,
-        mode=mode,
-        factor=factor,
-        patience=patience,
-        threshold=threshold,
-        threshold_mode=threshold_mode,
-        cooldown=cooldown,
-        min_scale=min_scale,
-        eps=eps,
-    )._config()
-    assert config["mode"] in MODES and config["threshold_mode"] in THRESHOLD_MODES
+    config = decisions(mode, factor, patience, threshold, threshold_mode, cooldown, min_scale, eps)
 
     def init(params: Any) -> PlateauState:
         del params

@@ -42,7 +42,7 @@ from lrkit.core import validate as v
 from lrkit.core.serialization import deserialize, serialize
 from lrkit.schedules import Constant
 
-__all__ = ["MODES", "THRESHOLD_MODES", "Plateau", "transition"]
+__all__ = ["MODES", "THRESHOLD_MODES", "Plateau", "decisions", "transition"]
 
 #: ``"min"``: a lower metric is better (a loss); ``"max"``: a higher one (an accuracy)
 MODES = ("min", "max")
@@ -177,16 +177,10 @@ class Plateau:
                 f"Received: schedule={v.shown(schedule)}."
             )
         self.schedule = schedule
-        self.mode = _choice("mode", mode, MODES)
-        self.factor = v.positive("factor", factor)
-        if not self.factor < 1:
-            raise ValueError(f"Argument `factor` must be < 1. Received: factor={factor!r}.")
-        self.patience = _count("patience", patience)
-        self.threshold = v.nonnegative("threshold", threshold)
-        self.threshold_mode = _choice("threshold_mode", threshold_mode, THRESHOLD_MODES)
-        self.cooldown = _count("cooldown", cooldown)
-        self.min_scale = v.at_most("min_scale", v.nonnegative("min_scale", min_scale), 1)
-        self.eps = v.nonnegative("eps", eps)
+        c = decisions(mode, factor, patience, threshold, threshold_mode, cooldown, min_scale, eps)
+        self.mode, self.factor, self.patience = c["mode"], c["factor"], c["patience"]
+        self.threshold, self.threshold_mode = c["threshold"], c["threshold_mode"]
+        self.cooldown, self.min_scale, self.eps = c["cooldown"], c["min_scale"], c["eps"]
         self._reset()
 
     def _reset(self) -> None:
@@ -354,6 +348,37 @@ class Plateau:
             f"Plateau({self.schedule!r}, mode={self.mode!r}, factor={self.factor!r}, "
             f"patience={self.patience!r}, scale={self.scale!r})"
         )
+
+
+def decisions(
+    mode: str = "min",
+    factor: float = 0.1,
+    patience: int = 10,
+    threshold: float = 1e-4,
+    threshold_mode: str = "rel",
+    cooldown: int = 0,
+    min_scale: float = 0.0,
+    eps: float = 1e-8,
+) -> dict[str, Any]:
+    """The arguments of a plateau's decisions, checked (as :class:`Plateau`'s): the
+    ``config`` that :func:`transition` reads.
+
+    >>> decisions(factor=0.5)["factor"]
+    0.5
+    """
+    factor = v.positive("factor", factor)
+    if not factor < 1:
+        raise ValueError(f"Argument `factor` must be < 1. Received: factor={factor!r}.")
+    return {
+        "mode": _choice("mode", mode, MODES),
+        "factor": factor,
+        "patience": _count("patience", patience),
+        "threshold": v.nonnegative("threshold", threshold),
+        "threshold_mode": _choice("threshold_mode", threshold_mode, THRESHOLD_MODES),
+        "cooldown": _count("cooldown", cooldown),
+        "min_scale": v.at_most("min_scale", v.nonnegative("min_scale", min_scale), 1),
+        "eps": v.nonnegative("eps", eps),
+    }
 
 
 def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
