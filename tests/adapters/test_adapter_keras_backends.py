@@ -9,12 +9,12 @@ schedule from ``to_keras``, without importing lrkit; then trains with a KerasSch
 
 import json
 import os
-import subprocess
 import sys
 
 import pytest
 
 from conftest import require
+from keras_backends import run_per_backend
 
 BACKENDS = ("jax", "torch")
 
@@ -45,28 +45,12 @@ def runs(tmp_path_factory):
     )
     native_file = str(tmp / "native.keras")
     model.save(native_file)
-    procs = {}
     for backend in BACKENDS:
-        env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-        out = tmp / backend
-        out.mkdir()
-        procs[backend] = subprocess.Popen(
-            [sys.executable, __file__, backend, native_file, str(out)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    results = {}
-    for backend, proc in procs.items():
-        try:
-            text, _ = proc.communicate(timeout=150)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
-        assert proc.returncode == 0, text
-        results[backend] = json.loads(text.strip().splitlines()[-1])
-    return results
+        (tmp / backend).mkdir()
+    texts = run_per_backend(
+        BACKENDS, lambda b: [sys.executable, __file__, b, native_file, str(tmp / b)], timeout=150
+    )
+    return {b: json.loads(text.strip().splitlines()[-1]) for b, text in texts.items()}
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -11,12 +11,12 @@ reloads and resumes.
 
 import json
 import os
-import subprocess
 import sys
 
 import pytest
 
 from conftest import require
+from keras_backends import run_per_backend
 
 BACKENDS = ("jax", "torch")
 STEPS = 12  # 3 epochs of 4 batches
@@ -153,28 +153,12 @@ def runs(tmp_path_factory):
     require("jax")
     require("torch")
     tmp = tmp_path_factory.mktemp("keras_params")
-    procs = {}
     for backend in BACKENDS:
-        env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-        out = tmp / backend
-        out.mkdir()
-        procs[backend] = subprocess.Popen(
-            [sys.executable, __file__, backend, str(out)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    results = {}
-    for backend, proc in procs.items():
-        try:
-            text, _ = proc.communicate(timeout=300)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
-        assert proc.returncode == 0, text
-        results[backend] = json.loads(text.strip().splitlines()[-1])
-    return results
+        (tmp / backend).mkdir()
+    texts = run_per_backend(
+        BACKENDS, lambda b: [sys.executable, __file__, b, str(tmp / b)], timeout=300
+    )
+    return {b: json.loads(text.strip().splitlines()[-1]) for b, text in texts.items()}
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
