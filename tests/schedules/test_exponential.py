@@ -3,7 +3,9 @@ validation; serialization."""
 
 from __future__ import annotations
 
+import inspect
 import math
+import sys
 from fractions import Fraction
 
 import numpy as np
@@ -11,6 +13,7 @@ import pytest
 
 import lrkit
 from families import only
+from lrkit.core.scalar import SCALAR
 from test_exactness import (
     GENERATORS,
     INT_VS_FLOAT,
@@ -227,3 +230,42 @@ def test_overflow_is_a_clear_error():
 @pytest.mark.parametrize("s", only(SCHEDULES, "exponential"), ids=lambda s: type(s).__name__)
 def test_round_trips(s):
     check_round_trips(s)
+
+
+# -- the recorded call: a decay is finite, a growth is checked -----------------------------------
+
+BOUNDED = [
+    (0.1, 1000, 0.96, False),
+    (-0.1, 3, 0.25, True),
+    (1e300, 3, 0.25, False),  # the logarithmic form far out
+    (sys.float_info.max / 2, 7, 0.5, False),
+    (0.1, 2.5, 0.0, False),
+    (0.1, 10, 1.0, True),
+]
+
+
+@pytest.mark.parametrize(("init", "period", "rate", "staircase"), BOUNDED)
+def test_a_decay_needs_no_overflow_check(init, period, rate, staircase):
+    s = lrkit.ExponentialDecay(init, period, rate, staircase=staircase)
+    assert s._always_finite()
+    for t in [0, 1, period, 10**6, 10**12, 2**53, 10**30, 10**300]:
+        t = int(t)
+        try:
+            want = s._compute(SCALAR, t)  # the formula, unrecorded
+        except OverflowError:  # (a step beyond float64 for `step / period`)
+            with pytest.raises(OverflowError, match="ExponentialDecay overflows float64"):
+                s(t)
+            continue
+        assert math.isfinite(want) and abs(want) <= abs(init), (t, want)
+        assert s(t) == want, t
+    assert "out - out" not in inspect.getsource(s._call)  # (the check is left out)
+
+
+@pytest.mark.parametrize(
+    ("init", "rate"), [(0.1, 1.5), (sys.float_info.max, 0.5), (-sys.float_info.max, 0.9)]
+)
+def test_a_growth_or_a_huge_rate_keeps_the_overflow_check(init, rate):
+    s = lrkit.ExponentialDecay(init, 10, rate)
+    assert not s._always_finite()
+    s(1)
+    assert "out - out" in inspect.getsource(s._call)

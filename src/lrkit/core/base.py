@@ -147,6 +147,7 @@ class LearningRateSchedule:
                 self._call_other,
                 functools.partial(_overflow, self),
                 type(self).__name__,
+                finite=self._always_finite(),
             )
         except Untraceable:
             return float(self._compute(SCALAR, step))
@@ -157,6 +158,16 @@ class LearningRateSchedule:
 
     # whether `_scalar` tried to record the formula and could not (or is recording it)
     _recorded: ClassVar[bool] = False
+
+    def _always_finite(self) -> bool:
+        """Whether this config makes the rate a finite float at every step >= 0 (a
+        bounded formula), so that a recorded Python-number call need not check its
+        result for overflow. ``False`` (checked) unless a class proves it.
+
+        >>> LearningRateSchedule()._always_finite()
+        False
+        """
+        return False
 
     def _call_other(self, step: Any) -> Any:
         if isinstance(step, numbers.Real) and not isinstance(step, bool):

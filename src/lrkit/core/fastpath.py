@@ -498,13 +498,15 @@ def straight_call(
     other: Callable[[Any], float],
     overflow: Callable[[Any], Exception],
     name: str = "formula",
+    finite: bool = False,
 ) -> tuple[Callable[[Any], float], Callable[[Any], float]]:
     """A schedule's ``_call`` and its formula for Python numbers, recorded (as text
     ``"<lrkit NAME>"``): ``LearningRateSchedule._call`` with the formula written in (an
     ``int`` step >= 0 gives the rate, or ``overflow(step)`` raised where it is not finite;
-    any other step goes to ``other``), and the formula alone (:func:`straight_line`)."""
+    any other step goes to ``other``), and the formula alone (:func:`straight_line`).
+    ``finite``: the schedule proves its result finite (``_always_finite``)."""
     rec, out, value = _record(compute)
-    k, finite = rec.constant, _finite(out)  # (a finite result is returned as it is)
+    k, finite = rec.constant, finite or _finite(out)  # (a finite result is returned as it is)
     names = {"type": k(type), "int": k(int), "zero": k(0)}
     check = "" if finite else _CHECK.format(zero=k(0.0))  # (the last constant)
     source = _SOURCE.format(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import struct
+import sys
 from typing import Any
 
 from lrkit.core import validate as v
@@ -98,6 +99,11 @@ class ExponentialDecay(LearningRateSchedule):
 
     def _horizon(self) -> int | float | None:
         return 10 * self._period  # ten periods of the decay
+
+    def _always_finite(self) -> bool:
+        # a rate <= 1: each form is at most |initial_learning_rate| (the logarithmic
+        # one within a rounding of it), finite below half of float64's largest number
+        return self.decay_rate <= 1 and abs(self.initial_learning_rate) <= sys.float_info.max / 2
 
     # the exponent is q + f: q whole periods (an integer for integer steps: `pow`
     # converts it) and the fraction f of the current period (none with `staircase`)
