@@ -8,8 +8,9 @@ of the step. What depends only on the config is computed while recording; ``swit
 becomes an ``if``/``elif``, ``minimum``, ``since``, ... the conditional expressions
 SCALAR's functions are made of; a value read once is written into the expression that
 reads it; and where CPython defines them alike, ``float(v) * y`` is ``v * y``,
-``math.pow(a, b)`` is ``a ** b``, ``x * 1.0`` is ``x``, and a result known finite needs no
-check (docs/performance.md). So its results and errors are SCALAR's, bit for bit.
+``math.pow(a, b)`` is ``a ** b``, ``x * 1.0`` is ``x``, and a result known finite (or
+that the schedule proves finite, ``_always_finite``) needs no check
+(docs/performance.md). So its results and errors are SCALAR's, bit for bit.
 
 The text holds names, operators and the small integers of an ``if``/``elif`` chain only:
 every constant is a closure variable (no value of a config becomes program text; one
