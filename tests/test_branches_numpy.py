@@ -168,22 +168,28 @@ def test_pow_ratio_looks_up_few_exponents_with_the_same_values(np):
     for k in (few, many, few[:, ::2], few.reshape(-1), np.zeros((0,), dtype=np.int64)):
         for scale in (1, 7, 2.5):
             for times in (1.0, -0.3):
-                power = np.power(0.96, k / scale) if scale != 1 else np.power(0.96, k)
-                want = power if times == 1.0 else times * power
+                # (float64: the exponent split as q + f / scale, as SCALAR does)
+                q, f = np.divmod(k, scale)
+                whole = np.power(0.96, q)
+                whole = whole if times == 1.0 else times * whole
+                want = whole if scale == 1 else whole * np.power(0.96, f / scale)
                 got = ops.pow_ratio(0.96, k, scale, times=times)
                 assert got.shape == k.shape and got.dtype == np.float64
                 np.testing.assert_array_equal(got, want)
-    # a remainder by a positive integer is known to lie in [0, b): looked up with no pass
-    # over it to find its range, the same values
+    # the remainders by a positive integer b lie in [0, b): looked up with no pass over
+    # them to find their range, the same values
     steps = np.arange(5_000).reshape(50, 100)
     for b in (7, 1000):
         _, r = ops.divmod(steps, b)
-        assert ops._bound(r) == b and ops._bound(r.copy()) is None
-        np.testing.assert_array_equal(ops.pow_ratio(0.96, r, b), np.power(0.96, r / b))
-        r = ops.remainder(steps.reshape(-1), b)
-        np.testing.assert_array_equal(ops.pow_ratio(0.5, r, b, -2.0), -2.0 * np.power(0.5, r / b))
-    # and the Python-number path: math.pow of the same exponent
+        np.testing.assert_array_equal(ops._power(0.96, r, b, 1.0, below=b), np.power(0.96, r / b))
+        want = np.power(0.96, steps // b) * np.power(0.96, (steps % b) / b)
+        np.testing.assert_array_equal(ops.pow_ratio(0.96, steps, b), want)
+        got = ops.pow_ratio(0.5, steps.reshape(-1), b, -2.0)
+        want = (-2.0 * np.power(0.5, steps // b) * np.power(0.5, (steps % b) / b)).reshape(-1)
+        np.testing.assert_array_equal(got, want)
+    # and the Python-number path: math.pow of the same exponents
     from lrkit.core.namespace import SCALAR
 
-    assert SCALAR.pow_ratio(0.96, 7, 3) == 0.96 ** (7 / 3) and SCALAR.pow_ratio(0.5, 3) == 0.125
+    assert SCALAR.pow_ratio(0.96, 7, 3) == 0.96**2 * 0.96 ** (1 / 3)
+    assert SCALAR.pow_ratio(0.5, 3) == 0.125
     assert SCALAR.pow_ratio(0.5, 3, times=3.0) == 0.375

@@ -80,6 +80,19 @@ def test_staircase_keras_float32_example():
     assert lrkit.InverseTimeDecay(1.0, 16777217, 1.0, staircase=True)(16777216) == 1.0
 
 
+def test_float32_slow_decay_keras_example():
+    # Keras's float32 arithmetic, float32(r) ** float32(t / T): the rounding of r = 0.9999
+    # (1.7e-8) raised to the power 10**4 moves the rate by 512 float32 units of 0.1
+    s = lrkit.ExponentialDecay(0.1, 1000, 0.9999)
+    t, unit = 10**7, 2.0**-23 * 0.1
+    keras_way = np.float32(0.1) * np.power(np.float32(0.9999), np.float32(t) / np.float32(1000))
+    assert abs(float(keras_way) - s(t)) > 500 * unit
+    for steps in (np.array([t]), np.array([t], dtype=np.float32), np.array([t], dtype=np.int32)):
+        got = s(steps)
+        assert got.dtype == (np.float32 if steps.dtype == np.float32 else np.float64)
+        assert abs(float(got[0]) - s(t)) <= 1.5 * unit, steps.dtype
+
+
 def _staircase_cases(n: int) -> list[tuple[int, int, int]]:
     """(decay_steps, step, floor(step / decay_steps)) around 2**n."""
     big = 2**n

@@ -184,7 +184,7 @@ def test_generated_sweep(name):
         (0.1, 1.5, 10, True),  # growth: infinities
         (1e-30, 2.0, 3, True),
         (0.1, 1e-300, 1, True),  # the rate is 0 in float32
-        (0.1, 1 - 1e-9, 1, False),  # the rate is 1 in float32: the logarithms are kept
+        (0.1, 1 - 1e-9, 1, True),  # 1 in float32, but its logarithm is taken in float64
         (1e300, 0.5, 1, False),  # the initial rate is beyond float32: kept
     ],
 )

@@ -109,8 +109,8 @@ class Cooldown(LearningRateSchedule):
             return lerp(xp, peak, final, elapsed, length)
         if self.shape == "cosine":
             return cosine_lerp(xp, peak, final, elapsed, length)
-        remaining = xp.astype(length - elapsed, xp.float_dtype) / length
-        h = remaining / (1.0 + xp.sqrt(xp.astype(elapsed, xp.float_dtype) / length))
+        remaining = xp.divide(length - elapsed, length)
+        h = remaining / (1.0 + xp.sqrt(xp.divide(elapsed, length)))
         return final + (peak - final) * h
 
     def _compute(self, xp: Ops, step: Any) -> Any:

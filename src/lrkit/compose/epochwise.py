@@ -94,4 +94,4 @@ class Epochwise(LearningRateSchedule):
     def _compute(self, xp: Ops, step: Any) -> Any:
         if self.granularity == "epoch":
             return self._inner(xp, xp.floor_divide(step, self._e))
-        return self._inner(xp, xp.astype(step, xp.float_dtype) / self._e)
+        return self._inner(xp, xp.divide(step, self._e))

@@ -115,7 +115,7 @@ class Warmup(LearningRateSchedule):
         return max(w, inner) if self._global else w + inner
 
     def _rise(self, xp: Ops, step: Any) -> Any:
-        x = xp.astype(xp.minimum(step, self._w), xp.float_dtype) / self._w
+        x = xp.divide(xp.minimum(step, self._w), self._w)
         if self.shape == "polynomial":
             x = xp.pow(x, self.power)
         elif self.shape == "cosine":

@@ -117,9 +117,6 @@ class ArrayOps:
             import torch
 
             self._torch = torch
-        #: NumPy remainders by a positive integer ``b`` (``0 <= r < b``), by id: the
-        #: bound ``pow_ratio`` would otherwise find with a pass over ``r``
-        self._below: dict[int, tuple[Any, int]] = {}
         if array_api_compat.is_jax_array(step) and xp.isdtype(dtype, "integral"):
             from jax import lax
 
@@ -155,7 +152,7 @@ class ArrayOps:
             return self.xp.remainder(self._float(_raw(a)), float(b))
         if self.narrow:
             return self.wrap(self.xp.remainder(_raw(a), _raw(b)))
-        return self._bounded(self.xp.remainder(a, b), b)
+        return self.xp.remainder(a, b)
 
     def _wrapped(self, fn: Callable[[Any], Any], x: Any) -> Any:
         return self.wrap(fn(_raw(x)))
@@ -169,22 +166,6 @@ class ArrayOps:
         if self.narrow and type(x) is not _Narrow and hasattr(x, "dtype"):
             return _Narrow(x, self)
         return x
-
-    def _bounded(self, r: Any, b: Any) -> Any:
-        """``r``, a remainder by ``b``, remembered as below ``b`` (NumPy, integers)."""
-        if self.concrete and type(b) is int and b > 0 and self.xp.isdtype(r.dtype, "integral"):
-            import weakref
-
-            try:
-                self._below[id(r)] = (weakref.ref(r), b)
-            except TypeError:  # a NumPy scalar (of a 0-d step): nothing to look up
-                pass
-        return r
-
-    def _bound(self, k: Any) -> int | None:
-        """The bound remembered for ``k`` by :meth:`_bounded`, if ``k`` is that array."""
-        entry = self._below.get(id(k))
-        return entry[1] if entry is not None and entry[0]() is k else None
 
     def prepare(self, step: Any) -> Any:
         """The step in the dtype it is computed in."""
@@ -201,8 +182,7 @@ class ArrayOps:
             q, r = self._divmod(_raw(a), _raw(b))
             return self.wrap(q), self.wrap(r)
         if self._divmod is not None:
-            q, r = self._divmod(a, b)
-            return q, self._bounded(r, b)
+            return self._divmod(a, b)
         torch = self._torch
         if torch is not None and type(b) is int and not a.dtype.is_floating_point:
             # integers: a - q * b in one pass (exact), cheaper than a second division
@@ -219,8 +199,14 @@ class ArrayOps:
 
     def nonnegative(self, step: Any) -> Any:
         """``maximum(step, 0)``: the step of a library whose values are not inspected."""
-        if self._torch is not None:
-            return self._torch.clamp(step, min=0)
+        torch = self._torch
+        if torch is not None:
+            if step.device.type == "cpu" and not torch.compiler.is_compiling():
+                # on the CPU a look costs no synchronization, and one pass that writes
+                # nothing costs less than a clamped copy: the step itself if >= 0
+                if not step.numel() or bool(torch.min(step) >= 0):
+                    return step
+            return torch.clamp(step, min=0)
         return self.xp.maximum(step, self.xp.zeros_like(step))
 
     def astype(self, x: Any, dtype: Any) -> Any:
@@ -229,6 +215,18 @@ class ArrayOps:
         if isinstance(x, (int, float)):
             return float(x) if self.xp.isdtype(dtype, "real floating") else int(x)
         return self.wrap(self.xp.astype(_raw(x), dtype))
+
+    def divide(self, x1: Any, x2: Any) -> Any:
+        """``astype(x1, float_dtype) / x2``; PyTorch divides an integer tensor by a
+        Python number as it converts it (the same roundings, no converted copy), and a
+        step already in the float dtype is divided as it is."""
+        torch = self._torch
+        if torch is not None and isinstance(x1, torch.Tensor) and isinstance(x2, (int, float)):
+            if x1.dtype == self.float_dtype:
+                return x1 / x2
+            if not x1.dtype.is_floating_point and self.float_dtype == torch.get_default_dtype():
+                return torch.div(x1, x2 if not self.beyond(x2) else float(x2))
+        return self.astype(x1, self.float_dtype) / x2
 
     def _float(self, x: Any) -> Any:
         if isinstance(x, (int, float)):
@@ -299,18 +297,67 @@ class ArrayOps:
         scale: int | float = 1,
         times: float = 1.0,
     ) -> Any:
-        """``times * base ** (k / scale)`` for integers ``k``.
+        r"""``times * base ** (k / scale)`` for steps ``k >= 0`` (or integers, whole
+        periods, with ``scale`` 1).
 
-        On NumPy, where the exponents are few (at most one distinct value for 8
-        steps, from 0 up), each power is computed once and looked up: the same
-        operations on the same exponents, without one ``pow`` per step.
+        In float64 the exponent is split as :math:`q + f / s` (:math:`q, f` = ``divmod(k,
+        scale)``, none with ``scale`` 1), the integer part exact: ``(times * base**q) *
+        base**(f / s)``, the operations of :data:`SCALAR`. On NumPy, where the exponents
+        are few (at most one distinct value for 8 steps: the whole periods of a vector
+        of steps, or the remainders below a small ``scale``), each power is computed
+        once and looked up.
+
+        In float32, :math:`\mathrm{times} \cdot e^{k c}` with :math:`c = \ln(b) / s`
+        computed in float64 and rounded once (PyTorch: :math:`2^{k c'}`, :math:`c' =
+        \log_2(b) / s`): the base itself never goes through
+        float32 (its rounding, raised to :math:`q`, would cost :math:`q` roundings), and
+        the exponent's relative error of a few roundings moves the rate by at most
+        about one rounding of ``times`` (:math:`x e^{-x} \le 1/e`). PyTorch computes it
+        in three passes over one new tensor.
         """
-        xp = self.xp
-        k = _raw(k)
         if self.beyond(scale):
             scale = float(scale)
+        if not self.wide and base > 0:
+            return self._exp_ratio(base, k, scale, times)
+        if scale == 1:
+            return self._power(base, _raw(k), 1, times)
+        q, f = self.divmod(k, scale)
+        whole = self._power(base, _raw(q), 1, times)
+        del q  # (each part of the exponent freed once its power is computed)
+        below = scale if type(scale) is int else None  # (0 <= f < scale)
+        part = self._power(base, _raw(f), scale, 1.0, below)
+        del f
+        return whole * part
+
+    def _exp_ratio(self, base: float, k: Any, scale: int | float, times: float) -> Any:
+        torch = self._torch
+        # base ** (k / scale) = 2 ** (k * log2(base) / scale) (PyTorch: its exp2 keeps
+        # its speed where the rate underflows, its exp does not)
+        c = (math.log2(base) if torch is not None else math.log(base)) / scale
+        unscale = 1.0
+        if 0 < abs(c) < 2.0**-100:  # (a float32 subnormal: kept exact by a power of two)
+            c, unscale = math.ldexp(c, 64), 2.0**-64
+        if torch is not None:
+            e = torch.mul(k, c)  # (an integer k converted as it is read)
+            if e.dtype != self.float_dtype:
+                e = e.to(self.float_dtype)
+            if unscale != 1.0:
+                e.mul_(unscale)
+            e.exp2_()
+            return e if times == 1.0 else e.mul_(times)
+        e = self.astype(k, self.float_dtype) * c
+        if unscale != 1.0:
+            e = e * unscale
+        out = self.exp(e)
+        return out if times == 1.0 else times * out
+
+    def _power(
+        self, base: float, k: Any, scale: int | float, times: float, below: int | None = None
+    ) -> Any:
+        """``times * base ** (k / scale)``, one ``pow`` (or a NumPy lookup table; ``below``:
+        a bound known for ``k``, ``0 <= k < below``)."""
+        xp = self.xp
         if self.concrete and isinstance(base, float) and xp.isdtype(k.dtype, "integral") and k.size:
-            below = self._bound(k)  # (a remainder: 0 <= k < below, no pass to find it)
             low, size = (0, below) if below is not None else (int(xp.min(k)), int(xp.max(k)) + 1)
             if low >= 0 and size <= k.size // 8:
                 table = xp.arange(size, dtype=k.dtype, device=self.device)
@@ -319,9 +366,8 @@ class ArrayOps:
                     table = times * table
                 # (an array of its own, not a view: NumPy reuses it as a temporary)
                 return xp.take(table, k) if k.ndim == 1 else table[k]
-        if times == 1.0:
-            return self.pow(base, k if scale == 1 else self._float(k) / scale)
-        return times * self.pow(base, k if scale == 1 else self._float(k) / scale)
+        power = self.pow(base, k if scale == 1 else self._float(k) / scale)
+        return power if times == 1.0 else times * power
 
     def _binary(self, op: str, a: Any, b: Any) -> Any:
         if isinstance(a, (int, float)) and isinstance(b, (int, float)):

@@ -326,6 +326,9 @@ class Recorder:
             out.converts, self.conversions[out.name] = (x, self.lines), x.name
         return out
 
+    def divide(self, x1: Any, x2: Any) -> Any:
+        return self.astype(x1, float) / x2  # (the code of its two operations)
+
     def where(self, condition: Any, x1: Any, x2: Any) -> Any:
         if not isinstance(condition, Value):
             return x1 if condition else x2
@@ -357,8 +360,14 @@ class Recorder:
         return self.emit("{0} ** {1}", self.unconverted(x2, x1)[::-1], (FLOAT, False), hint="power")
 
     def pow_ratio(self, base: float, k: Any, scale: int | float = 1, times: float = 1.0) -> Any:
-        power = self.pow(base, k if scale == 1 else self.astype(k, float) / scale)  # as SCALAR
-        return power if times == 1.0 else times * power
+        if scale == 1:  # as SCALAR
+            power = self.pow(base, k)
+            return power if times == 1.0 else times * power
+        q, f = self.divmod(k, scale)
+        power = self.pow(base, q)
+        return (power if times == 1.0 else times * power) * self.pow(
+            base, self.astype(f, float) / scale
+        )
 
     def table(self, values: Sequence[Any], like: Any = None, rounding: int = 0) -> Any:
         return values  # (Python numbers compare exactly)

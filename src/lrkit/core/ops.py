@@ -22,11 +22,15 @@ operations it does not have are lrkit's own:
   branches some element picks are evaluated, each on its own elements);
 * ``divmod(x1, x2)``: ``(floor_divide(x1, x2), remainder(x1, x2))``, in one pass where
   the library has it;
+* ``divide(x1, x2)``: ``astype(x1, float_dtype) / x2`` (the Array API leaves an integer
+  ``x1`` to the library), without a converted copy where the library converts as it reads;
 * ``since(step, start)``: steps since ``start``, ``maximum(step - start, 0)``, for any
   Python ``start`` (also one beyond an integer dtype's range);
 * ``clip(x, low, high)``: ``minimum(maximum(x, low), high)`` with Python-number bounds;
-* ``pow_ratio(base, k, scale, times)``: ``times * base ** (k / scale)`` for integers
-  ``k`` (NumPy computes each distinct power once when they are few);
+* ``pow_ratio(base, k, scale, times)``: ``times * base ** (k / scale)`` for steps
+  ``k >= 0``, each namespace computing it as precisely as its dtype allows (in float64
+  the integer part of ``k / scale`` exact; in float32 from ``ln(base) / scale`` in
+  float64, so that the base's rounding is never raised to a power);
 * ``table(values, like, rounding)``: a lookup table that compares exactly with ``like``;
 * ``opaque(formula, step)``: a foreign formula, called as it is at every call.
 """
@@ -85,6 +89,11 @@ class Ops(Protocol):
         ...
 
     # -- elementwise ----------------------------------------------------------------------
+    def divide(self, x1: Any, x2: Any, /) -> Any:
+        """``x1 / x2`` in ``float_dtype``: ``astype(x1, float_dtype) / x2``, computed
+        without a converted copy of ``x1`` where the library converts it as it reads."""
+        ...
+
     def where(self, condition: Any, x1: Any, x2: Any, /) -> Any:
         """``x1`` where ``condition`` holds, else ``x2`` (both evaluated)."""
         ...
@@ -106,7 +115,11 @@ class Ops(Protocol):
         ...
 
     def pow_ratio(self, base: float, k: Any, scale: int | float = 1, times: float = 1.0) -> Any:
-        r""":math:`\mathrm{times} \cdot \mathrm{base}^{k / \mathrm{scale}}` for integers ``k``."""
+        r""":math:`\mathrm{times} \cdot \mathrm{base}^{k / \mathrm{scale}}` for steps k >= 0.
+
+        In float64 the exponent is split as :math:`\lfloor k / s \rfloor + (k \bmod s) / s`
+        (not with ``scale`` 1), so that its integer part is exact.
+        """
         ...
 
     def exp(self, x: Any, /) -> Any:

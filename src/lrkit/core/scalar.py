@@ -40,6 +40,10 @@ def _astype(x: Any, dtype: Any) -> Any:
     return dtype(x)
 
 
+def _divide(x1: Any, x2: Any) -> Any:
+    return float(x1) / x2  # (x1 as astype converts it)
+
+
 def _table(values: Sequence[Any], like: Any = None, rounding: int = 0) -> Sequence[Any]:
     # Python numbers compare exactly: the values as they are
     return values
@@ -50,9 +54,14 @@ def _searchsorted(x1: Sequence[Any], x2: Any, *, side: str = "left") -> int:
 
 
 def _pow_ratio(base: float, k: Any, scale: int | float = 1, times: float = 1.0) -> float:
-    # math.pow converts an int k as float() does
-    power = math.pow(base, k if scale == 1 else float(k) / scale)
-    return power if times == 1.0 else times * power
+    # the exponent k / scale as q + f / scale, q = k // scale exact (math.pow converts an
+    # int q as float() does)
+    if scale == 1:
+        power = math.pow(base, k)
+        return power if times == 1.0 else times * power
+    q, f = divmod(k, scale)
+    power = math.pow(base, q)
+    return (power if times == 1.0 else times * power) * math.pow(base, float(f) / scale)
 
 
 def _switch(index: Any, branches: Sequence[Branch], *operands: Any) -> Any:
@@ -80,6 +89,7 @@ class _Scalar:
     divmod: Callable[[Any, Any], tuple[Any, Any]]
     since: Callable[[Any, Any], Any]
     astype: Callable[[Any, Any], Any]
+    divide: Callable[[Any, Any], Any]
     where: Callable[[Any, Any, Any], Any]
     minimum: Callable[[Any, Any], Any]
     maximum: Callable[[Any, Any], Any]
@@ -109,6 +119,7 @@ class _Scalar:
             divmod=divmod,
             since=_since,
             astype=_astype,
+            divide=_divide,
             where=_where,
             minimum=_minimum,
             maximum=_maximum,

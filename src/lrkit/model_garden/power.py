@@ -165,7 +165,7 @@ class PowerAndLinearDecay(LearningRateSchedule):
         )
         if not self._ramp > 0:
             return lr
-        ramp = xp.minimum(xp.astype(self._total - u, xp.float_dtype) / self._ramp, 1.0)
+        ramp = xp.minimum(xp.divide(self._total - u, self._ramp), 1.0)
         return xp.maximum(lr * ramp, 0.0)
 
 

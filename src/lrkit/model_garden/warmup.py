@@ -158,7 +158,7 @@ class LinearWarmup(_ModelGardenWarmup):
 
     def _rise(self, xp: Ops, step: Any) -> Any:
         start = self.warmup_learning_rate
-        return start + xp.astype(step, xp.float_dtype) / self._w * (self._peak - start)
+        return start + xp.divide(step, self._w) * (self._peak - start)
 
 
 @builtin(module="lrkit")

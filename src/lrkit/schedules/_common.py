@@ -30,9 +30,9 @@ def ratio(xp: Ops, step: Any, period: int | float) -> Any:
     integer part stays exact.
     """
     if xp.wide:
-        return xp.astype(step, xp.float_dtype) / period
+        return xp.divide(step, period)
     q, r = xp.divmod(step, period)
-    return xp.astype(q, xp.float_dtype) + xp.astype(r, xp.float_dtype) / period
+    return xp.astype(q, xp.float_dtype) + xp.divide(r, period)
 
 
 def cosine_remaining(xp: Ops, remaining: Any) -> Any:

@@ -31,8 +31,8 @@ def lerp(xp: Ops, a: Any, b: Any, elapsed: Any, length: Any) -> Any:
     precision next to either end.
     """
     remaining = length - elapsed
-    up = a + (b - a) * (xp.astype(elapsed, xp.float_dtype) / length)
-    down = b - (b - a) * (xp.astype(remaining, xp.float_dtype) / length)
+    up = a + (b - a) * xp.divide(elapsed, length)
+    down = b - (b - a) * xp.divide(remaining, length)
     return xp.where(elapsed * 2 <= length, up, down)
 
 
@@ -44,8 +44,8 @@ def cosine_lerp(xp: Ops, a: Any, b: Any, elapsed: Any, length: Any) -> Any:
     :math:`1 - x` from the exact remaining steps: exactly ``a`` and ``b`` at the ends.
     """
     remaining = length - elapsed
-    up = a + (b - a) * cosine_remaining(xp, xp.astype(elapsed, xp.float_dtype) / length)
-    down = b + (a - b) * cosine_remaining(xp, xp.astype(remaining, xp.float_dtype) / length)
+    up = a + (b - a) * cosine_remaining(xp, xp.divide(elapsed, length))
+    down = b + (a - b) * cosine_remaining(xp, xp.divide(remaining, length))
     return xp.where(elapsed * 2 <= length, up, down)
 
 

@@ -111,9 +111,7 @@ class CosineDecay(LearningRateSchedule):
 
     def _rising(self, xp: Ops, step: Any) -> Any:
         w = self._warmup
-        return self.initial_learning_rate + self._rise_by * (
-            xp.astype(xp.minimum(step, w), xp.float_dtype) / w
-        )
+        return self.initial_learning_rate + self._rise_by * (xp.divide(xp.minimum(step, w), w))
 
     def _decaying(self, xp: Ops, step: Any) -> Any:
         return self._decayed(xp, step, self._warmup)

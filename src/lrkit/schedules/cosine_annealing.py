@@ -81,8 +81,6 @@ class CosineAnnealing(LearningRateSchedule):
         t = self._t
         _, r = split(xp, step, 2 * t)  # 0 <= r < 2T
         folded = xp.minimum(r, 2 * t - r)  # the same cosine, on [0, T]
-        shape = cosine_remaining(
-            xp, xp.astype(t - folded, xp.float_dtype) / t
-        )  # (1 + cos(pi f / T)) / 2
+        shape = cosine_remaining(xp, xp.divide(t - folded, t))  # (1 + cos(pi f / T)) / 2
         lo, hi = float(self.min_learning_rate), float(self.initial_learning_rate)
         return lo + (hi - lo) * shape

@@ -203,9 +203,7 @@ class CosineDecayRestarts(LearningRateSchedule):
         oma = self._one_minus_alpha
         if self._t_mul == 1:  # i = t // T_0, e = t mod T_0
             first = self._first
-            cosine = cosine_remaining(
-                xp, xp.astype(first - xp.remainder(step, first), xp.float_dtype) / first
-            )
+            cosine = cosine_remaining(xp, xp.divide(first - xp.remainder(step, first), first))
             return cosine * (oma * xp.pow_ratio(float(self._m_mul), xp.floor_divide(step, first)))
         # B_i <= t < B_{i+1}
         i = xp.searchsorted(xp.table(self._starts, step, rounding=1), step, side="right") - 1

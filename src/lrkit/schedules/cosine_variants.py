@@ -142,7 +142,7 @@ class Cosine(LearningRateSchedule):
         else:  # n e mod D, and D (the end of the last cycle) once e = D
             position = xp.where(elapsed >= d, d, xp.remainder(n * elapsed, d))
         if self.waves == 0.5:
-            f = cosine_remaining(xp, xp.astype(d - position, xp.float_dtype) / d)
+            f = cosine_remaining(xp, xp.divide(d - position, d))
         else:
             c = xp.cos((math.pi * self.waves / d) * xp.astype(position, xp.float_dtype))
             f = c * c
@@ -244,7 +244,7 @@ class CosineCycles(Cycles):
 
     def _shape(self, xp: Ops, elapsed: Any, length: Any) -> Any:
         if self.k_decay == 1:
-            return cosine_remaining(xp, xp.astype(length - elapsed, xp.float_dtype) / length)
+            return cosine_remaining(xp, xp.divide(length - elapsed, length))
         k = float(self.k_decay)
-        x = xp.pow(xp.astype(elapsed, xp.float_dtype) / length, k)
+        x = xp.pow(xp.divide(elapsed, length), k)
         return cosine_remaining(xp, 1.0 - x)

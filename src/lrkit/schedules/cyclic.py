@@ -137,9 +137,9 @@ class Cyclic(LearningRateSchedule):
         r""":math:`s(r)\, a(t)`, from 0 at the base rate to 1 at the peak."""
         up, down = self._up, self._down
         q, r = split(xp, step, up + down)
-        rising = xp.astype(r, xp.float_dtype) / up
+        rising = xp.divide(r, up)
         # a zero-length way down is never taken; `or 1` keeps its division finite
-        falling = xp.astype(up + down - r, xp.float_dtype) / (down or 1)
+        falling = xp.divide(up + down - r, down or 1)
         scale = xp.where(r <= up, rising, falling)
         if self.mode == "triangular2":
             scale = scale * xp.pow(0.5, xp.astype(q, xp.float_dtype))

@@ -25,14 +25,15 @@ class ExponentialDecay(LearningRateSchedule):
 
     with :math:`\eta_0` = ``initial_learning_rate``, :math:`r` = ``decay_rate`` and
     :math:`T` = ``decay_steps``. The floor is exact integer division for integer
-    steps. The exponent is split as :math:`\lfloor t/T \rfloor + (t \bmod T)/T`, so
-    float32 arrays keep the integer part exact. Where :math:`r^{\lfloor t/T \rfloor}`
-    alone would leave float64's range (past about 700 e-folds) the rate is computed
-    as :math:`\exp(\ln|\eta_0| + p \ln r)`, so a representable rate is still
-    returned (relative error below 2e-13). In float32 no rate that far is
+    steps. In float64 the exponent is split as :math:`\lfloor t/T \rfloor + (t \bmod
+    T)/T`, its integer part exact; float32 arrays compute :math:`\eta_0 e^{t c}` with
+    :math:`c = \ln(r) / T` from float64, so that the rounding of :math:`r` to float32
+    is never raised to a power (see ``Ops.pow_ratio``). Where :math:`r^{\lfloor t/T
+    \rfloor}` alone would leave float64's range (past about 700 e-folds) the rate is
+    computed as :math:`\exp(\ln|\eta_0| + p \ln r)`, so a representable rate is
+    still returned (relative error below 2e-13). In float32 no rate that far is
     representable: there the direct form, which then gives the same 0 or infinity,
-    is used alone (unless the rate rounds to 1 in float32 or the initial rate is
-    beyond float32).
+    is used alone (unless the initial rate is beyond float32).
 
     Args:
         initial_learning_rate: float, finite. The rate at step 0.
@@ -91,7 +92,7 @@ class ExponentialDecay(LearningRateSchedule):
         # (as a float, for arrays of float steps: a large Python int may not convert)
         far = self._far_step
         self._far_float = math.inf if far is None or far >= 2.0**1023 else float(far)
-        self._float32_direct = _float32_direct(rate, init, self._q_safe)
+        self._float32_direct = _float32_direct(init, self._q_safe)
         self._freeze()
 
     def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
@@ -105,23 +106,19 @@ class ExponentialDecay(LearningRateSchedule):
         # one within a rounding of it), finite below half of float64's largest number
         return self.decay_rate <= 1 and abs(self.initial_learning_rate) <= sys.float_info.max / 2
 
-    # the exponent is q + f: q whole periods (an integer for integer steps: `pow`
-    # converts it) and the fraction f of the current period (none with `staircase`)
     def _direct(self, xp: Ops, step: Any) -> Any:
         rate, period = self.decay_rate, self._period
         init = self.initial_learning_rate
-        if self.staircase:
+        if self.staircase:  # eta_0 r^floor(t / T)
             return xp.pow_ratio(rate, xp.floor_divide(step, period), times=init)
-        q, f = xp.divmod(step, period)
-        q = xp.pow_ratio(rate, q, times=init)  # eta_0 r^q
-        return q * xp.pow_ratio(rate, f, period)  # times r^(f / T)
+        return xp.pow_ratio(rate, step, period, times=init)  # eta_0 r^(t / T)
 
     def _logs(self, xp: Ops, step: Any) -> Any:
         if self.staircase:
             e = xp.astype(xp.floor_divide(step, self._period), xp.float_dtype)
         else:
             q, f = xp.divmod(step, self._period)
-            e = xp.astype(q, xp.float_dtype) + xp.astype(f, xp.float_dtype) / self._period
+            e = xp.astype(q, xp.float_dtype) + xp.divide(f, self._period)
         return self._sign * xp.exp(self._ln_init + e * self._ln_rate)
 
     def _compute(self, xp: Ops, step: Any) -> Any:
@@ -147,20 +144,14 @@ def _float32(x: float) -> float:
         return math.copysign(math.inf, x)
 
 
-def _float32_direct(rate: float, init: float, q_safe: float) -> bool:
+def _float32_direct(init: float, q_safe: float) -> bool:
     """Whether, in float32, the direct form gives the logarithmic form's values past
     ``q_safe`` periods, so that the logarithms may be left out there.
 
     Past ``q_safe`` the rate is beyond e**700 times the initial rate, or below e**-700
     times it: beyond float32's range for any float32 initial rate (float32 spans
-    e**-104 to e**89), so both forms give 0 or an infinity of the initial rate's sign,
-    provided the direct form's ``rate**q`` (with the rate rounded to float32) is itself
-    out of range there: below e**-110 or above e**110.
+    e**-104 to e**89). The direct form in float32, ``init * exp(t * ln(rate) / T)``
+    (or ``init * 0.0 ** q`` for a rate of 0), then gives the same 0 or infinity of the
+    initial rate's sign, provided the initial rate is itself a finite float32.
     """
-    if q_safe == math.inf or not abs(_float32(float(init))) < math.inf:
-        return False
-    r32 = _float32(float(rate))
-    if r32 == 1.0:  # a rate so close to 1 that float32 does not decay it
-        return False
-    ln32 = math.inf if r32 in (0.0, math.inf) else abs(math.log(r32))
-    return ln32 * q_safe >= 110.0
+    return q_safe < math.inf and abs(_float32(float(init))) < math.inf

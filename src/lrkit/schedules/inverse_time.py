@@ -8,7 +8,7 @@ from lrkit.core import validate as v
 from lrkit.core.base import LearningRateSchedule
 from lrkit.core.ops import Ops
 from lrkit.core.registry import builtin
-from lrkit.schedules._common import ratio, split
+from lrkit.schedules._common import split
 
 
 @builtin()
@@ -20,6 +20,11 @@ class InverseTimeDecay(LearningRateSchedule):
         \eta(t) = \frac{\eta_0}{1 + r\,p}, \qquad
         p = \begin{cases} \lfloor t / T \rfloor & \text{staircase} \\ t / T & \text{otherwise}
         \end{cases}
+
+    The staircase floor is exact integer division for integer steps. Without it no
+    step is decided, and float32 arrays convert the step once: :math:`r\,p` is then
+    within 1.5 roundings of its value and the rate within about one float32 rounding
+    of :math:`\eta_0` (``docs/backends.md``).
 
     Args:
         initial_learning_rate: float, finite. The rate at step 0.
@@ -72,4 +77,6 @@ class InverseTimeDecay(LearningRateSchedule):
             return self.initial_learning_rate / (
                 1.0 + self.decay_rate * xp.astype(split(xp, step, self._period)[0], xp.float_dtype)
             )
-        return self.initial_learning_rate / (1.0 + self.decay_rate * ratio(xp, step, self._period))
+        # (no floor to decide: a float32 step's own rounding past 2**24 moves the rate
+        # by at most one rounding, so the step is converted as it is)
+        return self.initial_learning_rate / (1.0 + self.decay_rate * xp.divide(step, self._period))

@@ -180,7 +180,7 @@ class Polynomial(LearningRateSchedule):
         if self.power == 1:
             decay = lerp(xp, peak, end, elapsed, d)
         else:
-            frac = xp.astype(d - elapsed, xp.float_dtype) / d
+            frac = xp.divide(d - elapsed, d)
             decay = (peak - end) * xp.pow(frac, float(self.power)) + end
         return with_warmup(xp, step, self._w, float(self.warmup_learning_rate), peak, decay)
 

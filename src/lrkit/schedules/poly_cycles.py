@@ -102,9 +102,9 @@ class PolyCycles(Cycles):
 
     def _shape(self, xp: Ops, elapsed: Any, length: Any) -> Any:
         if self.k_decay == 1:  # the remaining fraction, from the exact remaining steps
-            rest = xp.astype(length - elapsed, xp.float_dtype) / length
+            rest = xp.divide(length - elapsed, length)
         else:
-            rest = 1.0 - xp.pow(xp.astype(elapsed, xp.float_dtype) / length, float(self.k_decay))
+            rest = 1.0 - xp.pow(xp.divide(elapsed, length), float(self.k_decay))
         if self.power == 1:
             return rest
         return xp.pow(rest, float(self.power))

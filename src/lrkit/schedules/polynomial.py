@@ -94,9 +94,9 @@ class PolynomialDecay(LearningRateSchedule):
             # D = d * max(1, ceil(t / d)); remaining = D - t = (-t) mod d, or d at t = 0.
             cycles = xp.maximum(-xp.floor_divide(-step, d), 1)
             remaining = xp.where(step == 0, d, xp.remainder(-step, d))
-            f = xp.astype(remaining, xp.float_dtype) / (xp.astype(cycles, xp.float_dtype) * d)
+            f = xp.divide(remaining, xp.astype(cycles, xp.float_dtype) * d)
         else:
-            f = xp.astype(xp.maximum(d - step, 0), xp.float_dtype) / d
+            f = xp.divide(xp.maximum(d - step, 0), d)
         f = xp.pow(f, self.power)
         # within [min, max] of the two rates despite rounding, and exactly the
         # initial rate where the decay has not started (f == 1): in float64 the

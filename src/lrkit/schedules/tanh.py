@@ -112,7 +112,7 @@ class Tanh(Cycles):
         return self._cycle_horizon()
 
     def _shape(self, xp: Ops, elapsed: Any, length: Any) -> Any:
-        x = xp.astype(elapsed, xp.float_dtype) / length
+        x = xp.divide(elapsed, length)
         lb, ub = float(self.lb), float(self.ub)
         z = lb + (ub - lb) * x
         z = xp.minimum(xp.maximum(z, -_CLIP), _CLIP)

@@ -208,11 +208,11 @@ class WarmupStableDecay(LearningRateSchedule):
         elapsed = xp.minimum(step, w)
         if self.warmup_shape == "linear":
             return lerp(xp, start, peak, elapsed, w)
-        x = xp.astype(elapsed, xp.float_dtype) / w
+        x = xp.divide(elapsed, w)
         if self.warmup_shape == "cosine":
             g = cosine_remaining(xp, x)  # (1 - cos(pi x)) / 2 = sin^2(pi x / 2)
         else:
-            g = one_minus_sqrt(xp, x, xp.astype(w - elapsed, xp.float_dtype) / w)
+            g = one_minus_sqrt(xp, x, xp.divide(w - elapsed, w))
         return start + (peak - start) * g
 
     def _decay(self, xp: Ops, step: Any) -> Any:
@@ -220,7 +220,7 @@ class WarmupStableDecay(LearningRateSchedule):
         elapsed = xp.minimum(xp.since(step, (self._w + self._s)), d)
         if self.decay_shape == "linear":
             return lerp(xp, peak, floor, elapsed, d)
-        remaining = xp.astype(d - elapsed, xp.float_dtype) / d
+        remaining = xp.divide(d - elapsed, d)
         if self.decay_shape == "cosine":
             if self.waves == 0.5:
                 h = cosine_remaining(xp, remaining)  # (1 + cos(pi x)) / 2 = sin^2(pi (1-x) / 2)
@@ -228,7 +228,7 @@ class WarmupStableDecay(LearningRateSchedule):
                 c = xp.cos((math.pi * self.waves / d) * xp.astype(elapsed, xp.float_dtype))
                 h = c * c
         else:  # 1 - sqrt(x) = (1 - x) / (1 + sqrt(x))
-            h = remaining / (1.0 + xp.sqrt(xp.astype(elapsed, xp.float_dtype) / d))
+            h = remaining / (1.0 + xp.sqrt(xp.divide(elapsed, d)))
         return floor + (peak - floor) * h
 
     def _compute(self, xp: Ops, step: Any) -> Any:
