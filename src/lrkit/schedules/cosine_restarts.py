@@ -167,7 +167,14 @@ class CosineDecayRestarts(LearningRateSchedule):
         # eta_0 (1 - alpha): when it is 0 the restarts' peaks do not matter
         self._swing = self.initial_learning_rate * (1.0 - self.alpha)
         self._floor = self.initial_learning_rate * self.alpha
-        self._one_minus_alpha = 1.0 - self.alpha
+        self._one_minus_alpha = oma = 1.0 - self.alpha
+        # the restarts B_1, B_2, ... (B_0 = 0), and each period's swing (1 - alpha) m^i;
+        # one number when every period swings alike (m_mul 1: no table to look up)
+        self._restarts = self._starts[1:]
+        self._amplitudes = tuple(oma * p for p in self._peaks)
+        amplitudes = self._amplitudes
+        same = amplitudes[1:] == amplitudes[:-1] if amplitudes else self._m_mul == 1
+        self._amplitude: float | None = oma if same else None  # (then every m^i is 1)
         self._freeze()
 
     def _boundaries(self, last_step: int | float) -> list[tuple[Any, str]]:
@@ -195,26 +202,32 @@ class CosineDecayRestarts(LearningRateSchedule):
     def _compute(self, xp: Ops, step: Any) -> Any:
         if self._swing == 0:
             return self._floor
-        return self.initial_learning_rate * (self._swing_at(xp, step) + self.alpha)
+        swing = self._swing_at(xp, step)
+        return self.initial_learning_rate * (swing + self.alpha if self.alpha else swing)
 
     def _swing_at(self, xp: Ops, step: Any) -> Any:
-        """:math:`(1-\alpha)\\, m_m^{\\,i} (1 + \\cos(\\pi e / T_i)) / 2`, the cosine taken
+        r""":math:`(1-\alpha)\, m_m^{\,i} (1 + \cos(\pi e / T_i)) / 2`, the cosine taken
         from the fraction of period :math:`i` left, :math:`(T_i - e) / T_i`."""
-        oma = self._one_minus_alpha
         if self._t_mul == 1:  # i = t // T_0, e = t mod T_0
             first = self._first
             cosine = cosine_remaining(xp, xp.divide(first - xp.remainder(step, first), first))
-            return cosine * (oma * xp.pow_ratio(float(self._m_mul), xp.floor_divide(step, first)))
-        # B_i <= t < B_{i+1}
-        i = xp.searchsorted(xp.table(self._starts, step, rounding=1), step, side="right") - 1
-        lengths = xp.table(self._lengths)
-        cosine = cosine_remaining(xp, self._left(xp, step, i, lengths) / xp.take(lengths, i))
-        return cosine * (oma * xp.take(xp.table(self._peaks), i))
+            if self._amplitude is not None:
+                return cosine if self._amplitude == 1 else cosine * self._amplitude
+            i = xp.floor_divide(step, first)
+            return cosine * xp.pow_ratio(float(self._m_mul), i, times=self._one_minus_alpha)
+        # i: the restarts B_1, B_2, ... at or before t (B_i <= t < B_{i+1})
+        i = xp.searchsorted(xp.table(self._restarts, step, rounding=1), step, side="right")
+        length = xp.take(xp.table(self._lengths), i)
+        cosine = cosine_remaining(xp, self._left(xp, step, i, length) / length)
+        if self._amplitude is not None:
+            return cosine if self._amplitude == 1 else cosine * self._amplitude
+        return cosine * xp.take(xp.table(self._amplitudes), i)
 
-    def _left(self, xp: Ops, step: Any, i: Any, lengths: Any) -> Any:
-        """:math:`T_i - e`, the steps left in period ``i``, with :math:`e = t - B_i`."""
+    def _left(self, xp: Ops, step: Any, i: Any, length: Any) -> Any:
+        """:math:`T_i - e`, the steps left in period ``i`` (of ``length`` :math:`T_i`),
+        with :math:`e = t - B_i`."""
         if self._exact:
             elapsed = xp.astype(step - xp.take(xp.table(self._starts, step), i), xp.float_dtype)
         else:
             elapsed = xp.astype(step, xp.float_dtype) - xp.take(xp.table(self._starts), i)
-        return xp.take(lengths, i) - elapsed
+        return length - elapsed
