@@ -96,7 +96,7 @@ class PolynomialDecay(LearningRateSchedule):
             remaining = xp.where(step == 0, d, xp.remainder(-step, d))
             f = xp.divide(remaining, xp.astype(cycles, xp.float_dtype) * d)
         else:
-            f = xp.divide(xp.maximum(d - step, 0), d)
+            f = xp.maximum(xp.divide(d - step, d), 0.0)  # (the remaining steps' fraction)
         f = xp.pow(f, self.power)
         # within [min, max] of the two rates despite rounding, and exactly the
         # initial rate where the decay has not started (f == 1): in float64 the
