@@ -325,9 +325,8 @@ class ArrayOps:
         whole = self._power(base, _raw(q), 1, times)
         del q  # (each part of the exponent freed once its power is computed)
         below = scale if type(scale) is int else None  # (0 <= f < scale)
-        part = self._power(base, _raw(f), scale, 1.0, below)
-        del f
-        return whole * part
+        # (the fraction's power a temporary: NumPy multiplies into it)
+        return whole * self._power(base, _raw(f), scale, 1.0, below)
 
     def _exp_ratio(self, base: float, k: Any, scale: int | float, times: float) -> Any:
         torch = self._torch

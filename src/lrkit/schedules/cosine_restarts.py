@@ -217,17 +217,16 @@ class CosineDecayRestarts(LearningRateSchedule):
             return cosine * xp.pow_ratio(float(self._m_mul), i, times=self._one_minus_alpha)
         # i: the restarts B_1, B_2, ... at or before t (B_i <= t < B_{i+1})
         i = xp.searchsorted(xp.table(self._restarts, step, rounding=1), step, side="right")
-        length = xp.take(xp.table(self._lengths), i)
-        cosine = cosine_remaining(xp, self._left(xp, step, i, length) / length)
+        lengths = xp.table(self._lengths)
+        cosine = cosine_remaining(xp, self._left(xp, step, i, lengths) / xp.take(lengths, i))
         if self._amplitude is not None:
             return cosine if self._amplitude == 1 else cosine * self._amplitude
         return cosine * xp.take(xp.table(self._amplitudes), i)
 
-    def _left(self, xp: Ops, step: Any, i: Any, length: Any) -> Any:
-        """:math:`T_i - e`, the steps left in period ``i`` (of ``length`` :math:`T_i`),
-        with :math:`e = t - B_i`."""
+    def _left(self, xp: Ops, step: Any, i: Any, lengths: Any) -> Any:
+        """:math:`T_i - e`, the steps left in period ``i``, with :math:`e = t - B_i`."""
         if self._exact:
             elapsed = xp.astype(step - xp.take(xp.table(self._starts, step), i), xp.float_dtype)
         else:
             elapsed = xp.astype(step, xp.float_dtype) - xp.take(xp.table(self._starts), i)
-        return length - elapsed
+        return xp.take(lengths, i) - elapsed
